@@ -1,0 +1,131 @@
+package asmgen
+
+// AMD64 describes the linux/amd64 switcher.
+//
+// A context switch saves the resume point (return PC, the caller's SP, BP)
+// and the g fields the Go runtime reads per stack (RUNTIME-FACTS: stack
+// bounds, _panic, _defer, stktopsp) into the outgoing context, installs the
+// incoming context's, and jumps to its resume PC: popping the return address
+// and jumping avoids the return-stack misprediction a RET into another
+// context would cost. ABI0 treats every register as caller-saved, so nothing
+// else needs saving for a cooperative switch.
+func AMD64() *Arch {
+	a := &Arch{
+		GOARCH: "amd64",
+		Registers: `Register roles in switchTo:
+	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
+	DX	to *context (incoming); threadStart receives it as its *thread
+	CX	g, loaded from thread-local storage
+	BX	scratch`,
+	}
+
+	// The g fields saved and installed, by context field and g offset constant.
+	gFields := [][2]string{
+		{"context_lo", "const_gStackLo"},
+		{"context_hi", "const_gStackHi"},
+		{"context_panicp", "const_gPanic"},
+		{"context_deferp", "const_gDefer"},
+		{"context_topsp", "const_gStktopsp"},
+	}
+
+	sw := &Func{
+		Name:     "switchTo",
+		Doc:      "switchTo saves the running context in from and resumes to.",
+		Flags:    "NOSPLIT",
+		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
+		NoEscape: true,
+	}
+	sw.I("MOVQ", sw.Arg("from"), "AX")
+	sw.I("MOVQ", sw.Arg("to"), "DX")
+	loadG(sw, "CX")
+	sw.Comment("Save the resume point: the return PC, the caller's SP and BP.")
+	sw.I("MOVQ", "0(SP)", "BX")
+	sw.I("MOVQ", "BX", "context_pc(AX)")
+	sw.I("LEAQ", sw.Arg("from"), "BX")
+	sw.I("MOVQ", "BX", "context_sp(AX)")
+	sw.I("MOVQ", "BP", "context_bp(AX)")
+	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	for _, f := range gFields {
+		sw.I("MOVQ", f[1]+"(CX)", "BX")
+		sw.I("MOVQ", "BX", f[0]+"(AX)")
+	}
+	for _, f := range gFields {
+		sw.I("MOVQ", f[0]+"(DX)", "BX")
+		sw.I("MOVQ", "BX", f[1]+"(CX)")
+	}
+	sw.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\npreemption marker there: then leave it for the next prologue to see.")
+	sw.I("MOVQ", "const_gStackguard0(CX)", "AX")
+	sw.I("CMPQ", "AX", "$const_stackPreempt")
+	sw.I("JEQ", "resume")
+	sw.I("MOVQ", "context_lo(DX)", "BX")
+	sw.I("ADDQ", "·stackGuard(SB)", "BX")
+	sw.I("LOCK")
+	sw.I("CMPXCHGQ", "BX", "const_gStackguard0(CX)")
+	sw.Label("resume")
+	sw.I("MOVQ", "context_sp(DX)", "SP")
+	sw.I("MOVQ", "context_bp(DX)", "BP")
+	sw.I("MOVQ", "context_pc(DX)", "BX")
+	sw.I("JMP", "BX")
+
+	start := &Func{
+		Name: "threadStart",
+		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
+			"with DX holding the thread. TOPFRAME ends every unwind here.",
+		Flags: "NOSPLIT|TOPFRAME",
+		Frame: 8,
+	}
+	start.I("NO_LOCAL_POINTERS")
+	start.I("MOVQ", "DX", "0(SP)")
+	start.I("CALL", "·threadMain(SB)")
+	start.I("UNDEF")
+
+	pc := &Func{
+		Name:    "threadStartPC",
+		Doc:     "threadStartPC returns the address of threadStart.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	pc.I("MOVQ", "$·threadStart(SB)", "AX")
+	pc.I("MOVQ", "AX", pc.Arg("ret"))
+	pc.I("RET")
+
+	getg := &Func{
+		Name:    "getg",
+		Doc:     "getg returns the address of the running goroutine's g.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	loadG(getg, "AX")
+	getg.I("MOVQ", "AX", getg.Arg("ret"))
+	getg.I("RET")
+
+	gword := &Func{
+		Name:    "gword",
+		Doc:     "gword reads the word at offset off in the running goroutine's g.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	loadG(gword, "CX")
+	gword.I("MOVQ", gword.Arg("off"), "AX")
+	gword.I("MOVQ", "(CX)(AX*1)", "AX")
+	gword.I("MOVQ", "AX", gword.Arg("ret"))
+	gword.I("RET")
+
+	a.Funcs = []*Func{sw, start, pc, getg, gword}
+	a.Consts = []Const{{
+		Name: "startFrame",
+		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
+			"prologue (its frame and the saved frame pointer): the stktopsp every unwind\n" +
+			"of a thread ends at.",
+		Value: start.Frame + 8,
+	}}
+	return a
+}
+
+// loadG loads g into reg through TLS; this form works in any package and
+// under -buildmode=pie.
+func loadG(f *Func, reg string) {
+	f.I("MOVQ", "TLS", reg)
+	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+}

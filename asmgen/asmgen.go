@@ -1,0 +1,204 @@
+// Package asmgen prints the Plan 9 assembly of the context switcher, and the
+// Go declarations that go with it, from one description per function, so that
+// frame sizes and name+offset(FP) operands cannot drift from the Go side.
+//
+// An architecture emitter (amd64.go) describes each function as a Func: its
+// Go signature, frame size, flags and instructions. File renders the .s file;
+// Decls renders the matching Go file with jennifer.
+package asmgen
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// Param is one argument or result of an assembly function. Type is a Go type
+// from the generated package: "uintptr" or "*context".
+type Param struct {
+	Name string
+	Type string
+}
+
+// size of every supported Param type on the 64-bit targets gthreadgen emits.
+const wordSize = 8
+
+// Func is one TEXT symbol and its Go declaration.
+type Func struct {
+	Name     string
+	Doc      string // Go doc comment (without //), also printed above TEXT
+	Flags    string // textflag.h flags, e.g. "NOSPLIT|TOPFRAME"
+	Frame    int    // local frame size in bytes
+	Params   []Param
+	Results  []Param
+	NoEscape bool // add //go:noescape to the declaration
+
+	body []string
+	errs []string
+}
+
+// ArgSize is the size of the arguments and results in bytes.
+func (f *Func) ArgSize() int { return wordSize * (len(f.Params) + len(f.Results)) }
+
+// Arg returns the FP operand of a parameter or result: "from+0(FP)".
+func (f *Func) Arg(name string) string {
+	for i, p := range slices.Concat(f.Params, f.Results) {
+		if p.Name == name {
+			return fmt.Sprintf("%s+%d(FP)", name, i*wordSize)
+		}
+	}
+	f.errs = append(f.errs, fmt.Sprintf("%s has no argument %q", f.Name, name))
+	return name + "+?(FP)"
+}
+
+// I appends one instruction.
+func (f *Func) I(op string, operands ...string) {
+	line := "\t" + op
+	if len(operands) > 0 {
+		line += "\t" + strings.Join(operands, ", ")
+	}
+	f.body = append(f.body, line)
+}
+
+// Label appends a label.
+func (f *Func) Label(name string) { f.body = append(f.body, name+":") }
+
+// Comment appends a comment line inside the body.
+func (f *Func) Comment(text string) {
+	for _, l := range strings.Split(text, "\n") {
+		f.body = append(f.body, "\t// "+l)
+	}
+}
+
+// Arch is one architecture's emitter.
+type Arch struct {
+	GOARCH string
+	// Registers documents the register roles, printed at the top of the file.
+	Registers string
+	// Consts are Go constants the runtime needs from this architecture,
+	// declared in the Go file next to the functions.
+	Consts []Const
+	Funcs  []*Func
+}
+
+// Const is a documented Go constant.
+type Const struct {
+	Name  string
+	Doc   string
+	Value int
+}
+
+// Archs returns the emitters by GOARCH.
+func Archs() map[string]func() *Arch {
+	return map[string]func() *Arch{"amd64": AMD64}
+}
+
+// File renders the assembly file of a, with header as its first line(s).
+func File(a *Arch, header string) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n\n", header)
+	b.WriteString("#include \"textflag.h\"\n#include \"funcdata.h\"\n#include \"go_asm.h\"\n")
+	if a.Registers != "" {
+		b.WriteString("\n")
+		for _, l := range strings.Split(strings.TrimRight(a.Registers, "\n"), "\n") {
+			if strings.HasPrefix(l, "\t") {
+				b.WriteString("//" + l + "\n")
+			} else {
+				b.WriteString(strings.TrimRight("// "+l, " ") + "\n")
+			}
+		}
+	}
+	var errs []string
+	for _, f := range a.Funcs {
+		errs = append(errs, f.errs...)
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "// %s\n", signature(f))
+		for _, l := range strings.Split(f.Doc, "\n") {
+			fmt.Fprintf(&b, "// %s\n", l)
+		}
+		fmt.Fprintf(&b, "TEXT ·%s(SB), %s, $%d-%d\n", f.Name, f.Flags, f.Frame, f.ArgSize())
+		for _, l := range f.body {
+			b.WriteString(l + "\n")
+		}
+	}
+	if errs != nil {
+		return nil, fmt.Errorf("asmgen: %s", strings.Join(errs, "; "))
+	}
+	return b.Bytes(), nil
+}
+
+// signature is the Go form of f, as Go's runtime writes it above each TEXT.
+func signature(f *Func) string {
+	s := "func " + f.Name + "(" + params(f.Params) + ")"
+	switch len(f.Results) {
+	case 0:
+	case 1:
+		if f.Results[0].Name == "ret" {
+			s += " " + f.Results[0].Type
+			break
+		}
+		fallthrough
+	default:
+		s += " (" + params(f.Results) + ")"
+	}
+	return s
+}
+
+func params(ps []Param) string {
+	var parts []string
+	for i, p := range ps {
+		if i+1 < len(ps) && ps[i+1].Type == p.Type {
+			parts = append(parts, p.Name)
+			continue
+		}
+		parts = append(parts, p.Name+" "+p.Type)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Decls adds the Go declarations of a's functions and constants to f.
+func Decls(f *jen.File, a *Arch) {
+	for _, c := range a.Consts {
+		comment(f, c.Doc)
+		f.Const().Id(c.Name).Op("=").Lit(c.Value)
+		f.Line()
+	}
+	for _, fn := range a.Funcs {
+		comment(f, fn.Doc)
+		if fn.NoEscape {
+			f.Comment("")
+			f.Comment("//go:noescape")
+		}
+		var results []jen.Code
+		for _, r := range fn.Results {
+			if r.Name == "ret" {
+				results = append(results, goType(r.Type))
+			} else {
+				results = append(results, jen.Id(r.Name).Add(goType(r.Type)))
+			}
+		}
+		var ps []jen.Code
+		for _, p := range fn.Params {
+			ps = append(ps, jen.Id(p.Name).Add(goType(p.Type)))
+		}
+		f.Func().Id(fn.Name).Params(ps...).Params(results...)
+		f.Line()
+	}
+}
+
+func goType(t string) jen.Code {
+	if name, ok := strings.CutPrefix(t, "*"); ok {
+		return jen.Op("*").Id(name)
+	}
+	return jen.Id(t)
+}
+
+// comment adds text as // lines (jennifer turns a multi-line comment into /* */).
+func comment(f *jen.File, text string) {
+	for _, l := range strings.Split(text, "\n") {
+		f.Comment(l)
+	}
+}

@@ -1,0 +1,18 @@
+// Command gthreadgen generates a green-thread runtime package from a YAML
+// config. Run it in the output directory (as go generate does), or give -out:
+//
+//	gthreadgen -config rtos.yaml -out ./rtos
+//
+// It exits 0 on success, 1 on a config error or a stale -check, and 2 on a
+// usage error.
+package main
+
+import (
+	"os"
+
+	"github.com/gthreadgen/gthreadgen/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+}

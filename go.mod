@@ -1,0 +1,13 @@
+module github.com/gthreadgen/gthreadgen
+
+go 1.26.8
+
+require (
+	github.com/dave/jennifer v1.7.1
+	github.com/google/go-cmp v0.7.0
+	github.com/rogpeppe/go-internal v1.16.0
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/sys v0.50.0
+)
+
+require golang.org/x/tools v0.26.0 // indirect

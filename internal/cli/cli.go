@@ -1,0 +1,178 @@
+// Package cli is gthreadgen's command line: flags, the generation pipeline and
+// the writer that touches only files whose bytes changed.
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gthreadgen/gthreadgen"
+	"github.com/gthreadgen/gthreadgen/internal/config"
+	"github.com/gthreadgen/gthreadgen/internal/emit"
+)
+
+const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check]
+
+gthreadgen reads a thread configuration and writes a Go package with a static
+thread table, stacks, scheduler and assembly context switcher for it.
+
+`
+
+// Main runs the command and returns its exit code: 0 done, 1 config error or
+// stale output, 2 usage error.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("gthreadgen", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fl.PrintDefaults()
+	}
+	cfgPath := fl.String("config", "rtos.yaml", "the YAML `file` describing the threads")
+	out := fl.String("out", ".", "the `directory` to write the package into")
+	check := fl.Bool("check", false, "write nothing; exit 1 and list the files that are missing, stale or left over")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "gthreadgen: unexpected argument %q (the config is given with -config)\n", fl.Arg(0))
+		fl.Usage()
+		return 2
+	}
+
+	data, err := os.ReadFile(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+		return 1
+	}
+	files, err := gthreadgen.Generate(*cfgPath, data)
+	if err != nil {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e)
+			}
+			fmt.Fprintf(stderr, "gthreadgen: %d error(s) in %s; nothing written\n", len(list), *cfgPath)
+			return 1
+		}
+		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+		return 1
+	}
+
+	changes, err := Plan(*out, files)
+	if err != nil {
+		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+		return 1
+	}
+	if *check {
+		if len(changes) == 0 {
+			return 0
+		}
+		for _, c := range changes {
+			fmt.Fprintf(stderr, "%s: %s\n", filepath.Join(*out, c.Name), c.Why)
+		}
+		fmt.Fprintf(stderr, "gthreadgen: %d file(s) out of date; run gthreadgen -config %s -out %s\n", len(changes), *cfgPath, *out)
+		return 1
+	}
+	if err := Apply(*out, changes); err != nil {
+		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Change is one file to write or remove.
+type Change struct {
+	Name string
+	Data []byte // nil: remove
+	Why  string // "missing", "stale" or "left over"
+}
+
+// Plan compares files with the directory: files missing or different are to be
+// written; generated files (by their header) that are no longer produced, such
+// as the switcher of an architecture dropped from the config, are to be
+// removed. Hand-written files are never touched.
+func Plan(dir string, files []emit.File) ([]Change, error) {
+	var changes []Change
+	want := map[string]bool{}
+	for _, f := range files {
+		want[f.Name] = true
+		old, err := os.ReadFile(filepath.Join(dir, f.Name))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			changes = append(changes, Change{f.Name, f.Data, "missing"})
+		case err != nil:
+			return nil, err
+		case !bytes.Equal(old, f.Data):
+			changes = append(changes, Change{f.Name, f.Data, "stale"})
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if want[name] || e.IsDir() || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".s")) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		if bytes.HasPrefix(data, []byte(emit.HeaderPrefix)) {
+			changes = append(changes, Change{name, nil, "left over"})
+		}
+	}
+	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.Name, b.Name) })
+	return changes, nil
+}
+
+// Apply carries out changes. Each file is written to a temporary file in dir
+// and renamed over the old one, so a reader never sees half a file.
+func Apply(dir string, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		path := filepath.Join(dir, c.Name)
+		if c.Data == nil {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+			continue
+		}
+		tmp, err := os.CreateTemp(dir, "."+c.Name+".*.tmp")
+		if err != nil {
+			return err
+		}
+		_, err = tmp.Write(c.Data)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(tmp.Name(), 0o644)
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+	}
+	return nil
+}

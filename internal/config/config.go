@@ -1,0 +1,813 @@
+// Package config parses and validates rtos.yaml, the file that describes the
+// green threads gthreadgen generates a runtime package for.
+//
+// Schema, version 1:
+//
+//	version: 1            # optional; if present, the integer 1
+//	package: rtos         # required; Go package name of the generated code
+//	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
+//	scheduler:
+//	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
+//	stack:
+//	  default: 64KiB      # optional size; default 64 KiB
+//	  guard: true         # optional; PROT_NONE guard page below each stack; default true
+//	threads:              # required; 1 to 32 entries
+//	  - name: ping        # required; ^[a-z][a-z0-9_]*$, unique, becomes the Go identifier Ping
+//	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
+//	    stack: 16KiB      # optional size; default stack.default
+//	    autostart: false  # optional; default true
+//
+// A size is a YAML integer (bytes) or a string such as "16KiB" or "16 KiB"
+// with the unit B, KiB or MiB. Every stack size must be a multiple of
+// [StackAlign] between [MinStack] and [MaxStack].
+//
+// Booleans are only true and false; anchors and aliases are followed; merge
+// keys (<<), multiple documents and tags other than the YAML core ones are
+// rejected. Parse never stops at the first problem: it returns an [ErrorList]
+// with every problem it found, each with its position in the file.
+package config
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"go/token"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits of the configuration.
+const (
+	MaxThreads   = 32        // most threads a config may declare
+	MinPriority  = 0         // lowest (least urgent) thread priority
+	MaxPriority  = 31        // highest (most urgent) thread priority
+	MinStack     = 8 << 10   // smallest stack size in bytes
+	MaxStack     = 256 << 20 // largest stack size in bytes
+	StackAlign   = 4 << 10   // every stack size is a multiple of this
+	DefaultStack = 64 << 10  // stack.default when absent
+)
+
+// Pos is a 1-based line and column in the config file.
+type Pos struct{ Line, Col int }
+
+// Config is a parsed and validated rtos.yaml.
+type Config struct {
+	File         string        // the file name as given to Parse, used in messages
+	Version      int           // always 1 after a successful parse
+	Package      string        // Go package name of the generated code
+	Arch         []string      // GOARCH values, in config order, no duplicates; default []string{"amd64"}
+	TimeSlice    time.Duration // scheduler.time_slice; 0 = cooperative only
+	TimeSlicePos Pos           // position of the scheduler.time_slice value; zero if absent
+	StackDefault uint64        // stack.default in bytes, default DefaultStack
+	Guard        bool          // stack.guard, default true
+	Threads      []Thread      // in config order
+}
+
+// Thread is one green thread of the config.
+type Thread struct {
+	Name      string // as written, e.g. "ping_pong"
+	Ident     string // exported Go identifier derived from Name: "ping_pong" -> "PingPong", "worker2" -> "Worker2"
+	Priority  int    // MinPriority..MaxPriority, higher is more urgent; default 0
+	Stack     uint64 // bytes; the thread's own stack or, when absent, Config.StackDefault
+	Autostart bool   // default true
+	Pos       Pos    // position of the thread's mapping
+}
+
+// Error is one problem in a config file.
+type Error struct {
+	File string
+	Pos  Pos
+	Path string // field path such as "threads[1].stack"; "" for whole-document problems
+	Msg  string // what is wrong and what was found
+}
+
+// Error formats e as "file:line:col: path: message", leaving out "path: "
+// when Path is empty and "file:" when File is empty.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteByte(':')
+	}
+	fmt.Fprintf(&b, "%d:%d: ", e.Pos.Line, e.Pos.Col)
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ErrorList is every problem found in a config file, sorted by line, then
+// column, then path.
+type ErrorList []*Error
+
+// Error joins the errors with newlines.
+func (l ErrorList) Error() string {
+	if len(l) == 0 {
+		return "no errors"
+	}
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Options controls what this build of the generator supports. The zero value
+// supports no architecture at all.
+type Options struct {
+	// SupportedArch lists the architectures the generator can emit.
+	SupportedArch []string
+	// PreemptionArch lists the architectures that support a
+	// scheduler.time_slice above zero.
+	PreemptionArch []string
+	// MinTimeSlice is the smallest positive scheduler.time_slice accepted.
+	MinTimeSlice time.Duration
+	// Reserved lists Go identifiers the generated package already declares
+	// (such as "Runtime" or "New"); no thread Ident may be one of them.
+	Reserved []string
+}
+
+// Parse decodes and validates data, the contents of file. On any problem it
+// returns nil and an ErrorList holding all problems.
+func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
+	p := &parser{file: file, opt: opt}
+	defer func() {
+		// The walk below does not panic, but the YAML library is not ours:
+		// never let a bug there take the generator down.
+		if r := recover(); r != nil {
+			p.add(Pos{1, 1}, "", fmt.Sprintf("internal error while reading the config: %v", r))
+			cfg, err = nil, p.list()
+		}
+	}()
+	cfg = p.parse(data)
+	if len(p.errs) > 0 {
+		return nil, p.list()
+	}
+	return cfg, nil
+}
+
+// Field names allowed at each level, in schema order (also the order in
+// which "did you mean" suggestions are tried).
+var (
+	topFields       = []string{"version", "package", "arch", "scheduler", "stack", "threads"}
+	schedulerFields = []string{"time_slice"}
+	stackFields     = []string{"default", "guard"}
+	threadFields    = []string{"name", "priority", "stack", "autostart"}
+)
+
+const wantDocument = "the config must be a YAML mapping with at least package and threads"
+
+// parser collects errors while walking the YAML node tree.
+type parser struct {
+	file string
+	opt  Options
+	errs ErrorList
+}
+
+func (p *parser) add(pos Pos, path, msg string) {
+	p.errs = append(p.errs, &Error{File: p.file, Pos: pos, Path: path, Msg: msg})
+}
+
+func (p *parser) errorf(n *yaml.Node, path, format string, args ...any) {
+	p.add(posOf(n), path, fmt.Sprintf(format, args...))
+}
+
+// list returns the errors sorted by position, then path.
+func (p *parser) list() ErrorList {
+	slices.SortStableFunc(p.errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col), cmp.Compare(a.Path, b.Path))
+	})
+	return p.errs
+}
+
+func (p *parser) parse(data []byte) *Config {
+	root := p.document(data)
+	if root == nil {
+		return nil
+	}
+	cfg := &Config{File: p.file, Version: 1, StackDefault: DefaultStack, Guard: true}
+	top, _ := p.mapping(root, "", topFields, "")
+
+	if n, at := top.get("version"); n != nil {
+		if v, ok := p.integer(n, at, "the integer 1"); ok && v != 1 {
+			p.errorf(n, at, "unsupported version %d; this generator reads version 1", v)
+		}
+	}
+	if n, at := top.get("package"); n != nil {
+		if s, ok := p.str(n, at, "a Go package name such as rtos"); ok {
+			if msg := checkPackage(s); msg != "" {
+				p.errorf(n, at, "%s", msg)
+			}
+			cfg.Package = s
+		}
+	} else {
+		p.errorf(root, path("", "package"), "is required")
+	}
+	archOK := p.arch(cfg, top)
+	sliceOK := p.scheduler(cfg, top)
+	p.stack(cfg, top)
+	p.threads(cfg, top)
+
+	// Cross-checks, using only values that decoded cleanly.
+	if archOK && sliceOK && cfg.TimeSlice > 0 {
+		var bad []string
+		for _, a := range cfg.Arch {
+			if !slices.Contains(p.opt.PreemptionArch, a) {
+				bad = append(bad, a)
+			}
+		}
+		if len(bad) > 0 {
+			p.add(cfg.TimeSlicePos, "scheduler.time_slice", fmt.Sprintf("time-slice preemption is not supported on %s yet; "+
+				"remove scheduler.time_slice or set it to 0 for cooperative scheduling", strings.Join(bad, ", ")))
+		}
+	}
+	return cfg
+}
+
+// document parses data and returns its top-level mapping, or nil after
+// reporting why there is none.
+func (p *parser) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err == io.EOF {
+		p.add(Pos{1, 1}, "", wantDocument+", got an empty document")
+		return nil
+	} else if err != nil {
+		p.syntaxError(err, data)
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p.errorf(&extra, "", "the config must be a single YAML document, but another one starts here")
+	} else if err != io.EOF {
+		p.syntaxError(err, data)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.add(Pos{1, 1}, "", wantDocument+", got an empty document")
+		return nil
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		p.errorf(root, "", "%s, got %s", wantDocument, describe(root))
+		return nil
+	}
+	return root
+}
+
+var (
+	yamlLine      = regexp.MustCompile(`^line (\d+): `)
+	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of the YAML library's parser (as opposed
+// to its scanner). The library reports their line 0-based, one less than the
+// line of the problem.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
+// syntaxError reports an error of the YAML library at the line it names
+// (line 1 if none), column 1. An unknown anchor, which the library reports
+// without a line, is reported where it is first used.
+func (p *parser) syntaxError(err error, data []byte) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	pos := Pos{1, 1}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		msg = msg[len(m[0]):]
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			if parserProblems[msg] {
+				n++
+			}
+			// The end of the stream is on a line of its own.
+			lines := bytes.Count(data, []byte("\n"))
+			if !bytes.HasSuffix(data, []byte("\n")) {
+				lines++
+			}
+			pos.Line = max(min(n, lines), 1)
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			pos.Line = 1 + bytes.Count(data[:i], []byte("\n"))
+			pos.Col = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
+		}
+	}
+	if msg == "" {
+		msg = "invalid YAML"
+	}
+	p.add(pos, "", msg)
+}
+
+// fields holds the known fields of one YAML mapping.
+type fields struct {
+	path string
+	vals map[string]*yaml.Node // resolved value nodes by field name
+}
+
+// get returns the value of the field key (nil if absent) and its path.
+func (f fields) get(key string) (*yaml.Node, string) {
+	return f.vals[key], path(f.path, key)
+}
+
+// mapping checks that n is a mapping whose fields are all in allowed,
+// reporting unknown and duplicate fields, and returns its fields. If n is
+// not a mapping it reports "must be <want>" and returns false.
+func (p *parser) mapping(n *yaml.Node, at string, allowed []string, want string) (fields, bool) {
+	f := fields{path: at, vals: map[string]*yaml.Node{}}
+	if !p.checkTag(n, at) {
+		return f, false
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, at, "must be %s, got %s", want, describe(n))
+		return f, false
+	}
+	first := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, at, "field names must be plain strings, got %s", describe(k))
+			continue
+		}
+		kp := path(at, k.Value)
+		if k.Tag == "!!merge" {
+			p.errorf(k, kp, "merge keys (<<) are not supported; write the fields out in full")
+			continue
+		}
+		if !p.checkTag(k, kp) {
+			continue
+		}
+		if prev, dup := first[k.Value]; dup {
+			p.errorf(k, kp, "duplicate field %s (first at %s)", quote(k.Value), where(prev, k))
+			continue
+		}
+		first[k.Value] = k
+		if !slices.Contains(allowed, k.Value) {
+			msg := "unknown field " + quote(k.Value)
+			if s := suggest(k.Value, allowed); s != "" {
+				msg += "; did you mean " + strconv.Quote(s) + "?"
+			}
+			p.errorf(k, kp, "%s", msg)
+			continue
+		}
+		f.vals[k.Value] = v
+	}
+	return f, true
+}
+
+// section returns the fields of the optional mapping top.key, treating null
+// as an empty mapping.
+func (p *parser) section(top fields, key string, allowed []string, want string) fields {
+	n, at := top.get(key)
+	if n == nil || isNull(n) {
+		return fields{path: at}
+	}
+	f, _ := p.mapping(n, at, allowed, want)
+	return f
+}
+
+// arch fills cfg.Arch and reports whether every entry was valid.
+func (p *parser) arch(cfg *Config, top fields) bool {
+	n, at := top.get("arch")
+	if n == nil {
+		cfg.Arch = []string{"amd64"}
+		if !slices.Contains(p.opt.SupportedArch, "amd64") {
+			p.add(Pos{1, 1}, at, "is required: the default architecture amd64 is not supported by this generator (supported: "+
+				strings.Join(p.opt.SupportedArch, ", ")+")")
+			return false
+		}
+		return true
+	}
+	if !p.checkTag(n, at) {
+		return false
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, at, "must be a list of architectures such as [amd64], got %s", describe(n))
+		return false
+	}
+	if len(n.Content) == 0 {
+		p.errorf(n, at, "must list at least one architecture such as amd64, got an empty list")
+		return false
+	}
+	ok := true
+	first := map[string]*yaml.Node{}
+	for i, item := range n.Content {
+		item = resolve(item)
+		ip := fmt.Sprintf("%s[%d]", at, i)
+		a, good := p.str(item, ip, "a GOARCH value such as amd64")
+		if !good {
+			ok = false
+			continue
+		}
+		supported := strings.Join(p.opt.SupportedArch, ", ")
+		switch {
+		case first[a] != nil:
+			p.errorf(item, ip, "duplicate architecture %s (first at %s)", quote(a), where(first[a], item))
+			ok = false
+			continue
+		case slices.Contains(p.opt.SupportedArch, a):
+			cfg.Arch = append(cfg.Arch, a)
+		case slices.Contains(goarches, a):
+			p.errorf(item, ip, "architecture %s is not supported yet (supported: %s)", quote(a), supported)
+			ok = false
+		default:
+			p.errorf(item, ip, "unknown architecture %s (supported: %s)", quote(a), supported)
+			ok = false
+		}
+		first[a] = item
+	}
+	return ok
+}
+
+// goarches are the GOARCH values of `go tool dist list`.
+var goarches = []string{"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le",
+	"ppc64", "ppc64le", "riscv64", "s390x", "wasm"}
+
+// scheduler fills cfg.TimeSlice and reports whether it decoded cleanly.
+func (p *parser) scheduler(cfg *Config, top fields) bool {
+	f := p.section(top, "scheduler", schedulerFields, "a mapping such as {time_slice: 10ms}")
+	n, at := f.get("time_slice")
+	if n == nil {
+		return true
+	}
+	cfg.TimeSlicePos = posOf(n)
+	d, ok := p.duration(n, at)
+	if !ok {
+		return false
+	}
+	if d > 0 && d < p.opt.MinTimeSlice {
+		p.errorf(n, at, "must be at least %v, got %v", p.opt.MinTimeSlice, d)
+		return false
+	}
+	cfg.TimeSlice = d
+	return true
+}
+
+// duration decodes a time_slice: a Go duration string, or 0.
+func (p *parser) duration(n *yaml.Node, at string) (time.Duration, bool) {
+	if !p.checkTag(n, at) {
+		return 0, false
+	}
+	if n.Kind == yaml.ScalarNode {
+		switch n.Tag {
+		case "!!int", "!!float":
+			var f float64
+			if err := n.Decode(&f); err == nil && f == 0 {
+				return 0, true
+			}
+			p.errorf(n, at, "needs a unit such as 10ms, got %s", describe(n))
+			return 0, false
+		case "!!str":
+			d, err := time.ParseDuration(n.Value)
+			if err != nil {
+				if f, ferr := strconv.ParseFloat(n.Value, 64); ferr == nil {
+					if f == 0 {
+						return 0, true
+					}
+					p.errorf(n, at, "needs a unit such as 10ms, got %s", describe(n))
+					return 0, false
+				}
+				break
+			}
+			if d < 0 {
+				p.errorf(n, at, "must not be negative, got %v", d)
+				return 0, false
+			}
+			return d, true
+		}
+	}
+	p.errorf(n, at, "must be a duration such as 10ms, got %s", describe(n))
+	return 0, false
+}
+
+// stack fills cfg.StackDefault and cfg.Guard.
+func (p *parser) stack(cfg *Config, top fields) {
+	f := p.section(top, "stack", stackFields, "a mapping such as {default: 64KiB, guard: true}")
+	if n, at := f.get("default"); n != nil {
+		if v, ok := p.size(n, at); ok {
+			cfg.StackDefault = v
+		}
+	}
+	if n, at := f.get("guard"); n != nil {
+		if v, ok := p.boolean(n, at); ok {
+			cfg.Guard = v
+		}
+	}
+}
+
+// threads fills cfg.Threads and checks names across threads.
+func (p *parser) threads(cfg *Config, top fields) {
+	n, at := top.get("threads")
+	if n == nil {
+		p.add(Pos{1, 1}, at, "is required: at least one thread")
+		return
+	}
+	if !p.checkTag(n, at) {
+		return
+	}
+	if isNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
+		p.errorf(n, at, "is required: at least one thread")
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, at, "must be a list of threads, got %s", describe(n))
+		return
+	}
+	if len(n.Content) > MaxThreads {
+		p.errorf(n.Content[MaxThreads], at, "at most %d threads are allowed, got %d", MaxThreads, len(n.Content))
+	}
+
+	type seen struct {
+		index int
+		node  *yaml.Node
+	}
+	names := map[string]seen{}
+	idents := map[string]seen{}
+	for i, item := range n.Content {
+		item = resolve(item)
+		tp := fmt.Sprintf("%s[%d]", at, i)
+		f, ok := p.mapping(item, tp, threadFields, "a mapping such as {name: ping, priority: 1}")
+		if !ok {
+			continue
+		}
+		t := Thread{Autostart: true, Pos: posOf(item)}
+
+		if nn, np := f.get("name"); nn == nil {
+			p.errorf(item, np, "is required")
+		} else if name, ok := p.str(nn, np, "a thread name such as ping"); ok {
+			t.Name = name
+			if !validName(name) {
+				p.errorf(nn, np, "must start with a lowercase letter and contain only lowercase letters, digits and underscores "+
+					"(it is turned into Go identifiers), got %s", quote(name))
+			} else {
+				t.Ident = ident(name)
+				if slices.Contains(p.opt.Reserved, t.Ident) {
+					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
+						quote(name), t.Ident)
+				}
+				if s, dup := names[name]; dup {
+					p.errorf(nn, np, "duplicate thread name %s (first at %s[%d], line %d)", quote(name), at, s.index, s.node.Line)
+				} else if s, dup := idents[t.Ident]; dup {
+					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s[%d] (line %d)",
+						quote(name), t.Ident, at, s.index, s.node.Line)
+				} else {
+					names[name] = seen{i, nn}
+					idents[t.Ident] = seen{i, nn}
+				}
+			}
+		}
+		if pn, pp := f.get("priority"); pn != nil {
+			want := fmt.Sprintf("an integer from %d to %d", MinPriority, MaxPriority)
+			if v, ok := p.integer(pn, pp, want); ok {
+				if v < MinPriority || v > MaxPriority {
+					p.errorf(pn, pp, "must be %s, got %s", want, describe(pn))
+				} else {
+					t.Priority = int(v)
+				}
+			}
+		}
+		if sn, sp := f.get("stack"); sn != nil {
+			t.Stack, _ = p.size(sn, sp)
+		}
+		if an, ap := f.get("autostart"); an != nil {
+			if v, ok := p.boolean(an, ap); ok {
+				t.Autostart = v
+			}
+		}
+		cfg.Threads = append(cfg.Threads, t)
+	}
+	for i := range cfg.Threads {
+		if cfg.Threads[i].Stack == 0 {
+			cfg.Threads[i].Stack = cfg.StackDefault
+		}
+	}
+}
+
+// str decodes a string scalar.
+func (p *parser) str(n *yaml.Node, at, want string) (string, bool) {
+	if !p.checkTag(n, at) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		p.errorf(n, at, "must be %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// integer decodes an integer scalar.
+func (p *parser) integer(n *yaml.Node, at, want string) (int64, bool) {
+	if !p.checkTag(n, at) {
+		return 0, false
+	}
+	var v int64
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&v) != nil {
+		p.errorf(n, at, "must be %s, got %s", want, describe(n))
+		return 0, false
+	}
+	return v, true
+}
+
+// boolean decodes true or false, and nothing else.
+func (p *parser) boolean(n *yaml.Node, at string) (bool, bool) {
+	if !p.checkTag(n, at) {
+		return false, false
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	p.errorf(n, at, "must be true or false, got %s", describe(n))
+	return false, false
+}
+
+// checkTag reports a node with a tag outside the YAML core schema.
+func (p *parser) checkTag(n *yaml.Node, at string) bool {
+	switch n.Tag {
+	case "", "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!map", "!!seq":
+		return true
+	case "!!merge":
+		if n.Style&yaml.TaggedStyle == 0 {
+			return true // a plain "<<" value; kinds are checked by the caller
+		}
+	}
+	p.errorf(n, at, "unsupported YAML tag %s; write a plain value", quote(n.Tag))
+	return false
+}
+
+// checkPackage returns why s is not a usable package name, or "".
+func checkPackage(s string) string {
+	switch {
+	case token.IsKeyword(s):
+		return "must not be a Go keyword, got " + quote(s)
+	case !token.IsIdentifier(s):
+		return "must be a Go package name (a letter followed by letters, digits or underscores), got " + quote(s)
+	case s == "_":
+		return `must not be "_": the blank identifier cannot name a package`
+	case s == "main":
+		return `must not be "main": the generated code is imported by your program, and a main package cannot be imported`
+	}
+	return ""
+}
+
+// validName reports whether name matches ^[a-z][a-z0-9_]*$.
+func validName(name string) bool {
+	for i, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// ident turns a valid thread name into an exported Go identifier:
+// "ping_pong" -> "PingPong".
+func ident(name string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(name, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]))
+			b.WriteString(part[1:])
+		}
+	}
+	return b.String()
+}
+
+// resolve follows an alias to the node it names, keeping the position of
+// the alias so that messages point at where the value is used.
+func resolve(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.AliasNode {
+		return n
+	}
+	t := n
+	for i := 0; t.Kind == yaml.AliasNode && t.Alias != nil && i < 100; i++ {
+		t = t.Alias
+	}
+	if t.Kind == yaml.AliasNode {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+	}
+	c := *t
+	c.Line, c.Column = n.Line, n.Column
+	return &c
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// posOf returns the position of n, at least 1:1.
+func posOf(n *yaml.Node) Pos {
+	return Pos{max(n.Line, 1), max(n.Column, 1)}
+}
+
+// where describes the position of first, as seen from the later node.
+func where(first, later *yaml.Node) string {
+	if first.Line == later.Line {
+		return fmt.Sprintf("line %d, column %d", first.Line, first.Column)
+	}
+	return fmt.Sprintf("line %d", first.Line)
+}
+
+// path joins a field path and a field name.
+func path(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// describe names the kind and value of n for "got ..." messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+	default:
+		return "an empty document"
+	}
+	switch {
+	case n.Style&yaml.TaggedStyle != 0:
+		return n.Tag + " " + quote(n.Value)
+	case n.Tag == "!!str":
+		return quote(n.Value)
+	case n.Tag == "!!null" && n.Value == "":
+		return "nothing"
+	}
+	return clip(n.Value)
+}
+
+// quote quotes s for a message, shortening long values.
+func quote(s string) string { return strconv.Quote(clip(s)) }
+
+func clip(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "..."
+}
+
+// suggest returns the allowed name closest to s within edit distance 2.
+func suggest(s string, allowed []string) string {
+	best, bestDist := "", 3
+	for _, a := range allowed {
+		if d := editDistance(s, a, bestDist); d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	return best
+}
+
+// editDistance returns the Levenshtein distance between a and b, or limit
+// if it is at least limit.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if abs(len(ra)-len(rb)) >= limit {
+		return limit
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(rb)], limit)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,109 @@
+// Package model turns a validated config into everything the emitters need:
+// names, thread table, priorities, layout constants. Emitters read only the
+// model; they never see YAML, and every number they print is computed here.
+package model
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/gthreadgen/gthreadgen/internal/config"
+)
+
+// GoVersion is the Go release whose goroutine layout the emitted runtime
+// relies on; the output pins it with build constraints and checks it at start-up.
+const GoVersion = "go1.26"
+
+// Supported lists the architectures gthreadgen can emit a switcher for.
+var Supported = []string{"amd64"}
+
+// Preemptive lists the architectures that support scheduler.time_slice.
+var Preemptive = []string{}
+
+// Reserved lists the identifiers the generated package declares itself; a
+// thread name must not turn into one of them.
+var Reserved = []string{
+	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished",
+	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
+	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
+	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages",
+}
+
+// Options are the config rules this build of the generator enforces.
+func Options() config.Options {
+	return config.Options{
+		SupportedArch:  Supported,
+		PreemptionArch: Preemptive,
+		MinTimeSlice:   time.Millisecond,
+		Reserved:       Reserved,
+	}
+}
+
+// Model is the generated package, fully resolved.
+type Model struct {
+	Source    string   // config file name as it appears in the header (base name only)
+	Package   string   // Go package name
+	Arch      []string // architectures, sorted
+	TimeSlice time.Duration
+	Guard     bool // a PROT_NONE guard page below each stack
+	Threads   []Thread
+	// Priorities lists the distinct priorities in use, highest first.
+	Priorities []int
+}
+
+// Thread is one slot of the static thread table.
+type Thread struct {
+	ID        int
+	Name      string // as in the config
+	Ident     string // exported Go identifier
+	Priority  int
+	Stack     uint64 // bytes, including the canary area
+	Autostart bool
+}
+
+// ErrPrefix starts every error message the runtime returns.
+func (m *Model) ErrPrefix() string { return m.Package + ": " }
+
+// TotalStack is the sum of the configured stacks.
+func (m *Model) TotalStack() uint64 {
+	var n uint64
+	for _, t := range m.Threads {
+		n += t.Stack
+	}
+	return n
+}
+
+// New builds the model of a valid config.
+func New(c *config.Config) (*Model, error) {
+	if len(c.Threads) == 0 || len(c.Threads) > config.MaxThreads {
+		return nil, fmt.Errorf("model: %d threads; the config validator admits 1 to %d", len(c.Threads), config.MaxThreads)
+	}
+	m := &Model{
+		Source:    filepath.Base(filepath.ToSlash(c.File)),
+		Package:   c.Package,
+		TimeSlice: c.TimeSlice,
+		Guard:     c.Guard,
+	}
+	m.Arch = append(m.Arch, c.Arch...)
+	slices.Sort(m.Arch)
+	seen := map[int]bool{}
+	for i, t := range c.Threads {
+		m.Threads = append(m.Threads, Thread{
+			ID:        i,
+			Name:      t.Name,
+			Ident:     t.Ident,
+			Priority:  t.Priority,
+			Stack:     t.Stack,
+			Autostart: t.Autostart,
+		})
+		if !seen[t.Priority] {
+			seen[t.Priority] = true
+			m.Priorities = append(m.Priorities, t.Priority)
+		}
+	}
+	slices.Sort(m.Priorities)
+	slices.Reverse(m.Priorities)
+	return m, nil
+}

@@ -1,0 +1,51 @@
+// Package templates holds the fixed text of the generated runtime: the parts
+// of the Go code that do not depend on the configuration beyond the package
+// name and a few feature switches. Config-dependent declarations are emitted
+// with jennifer (internal/emit); assembly comes from asmgen.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"slices"
+	"text/template"
+)
+
+//go:embed *.go.tmpl
+var files embed.FS
+
+var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=error").ParseFS(files, "*.go.tmpl"))
+
+// Data is what the templates may use.
+type Data struct {
+	Header    string // the "Code generated" line
+	Package   string
+	Guard     bool   // guard pages below the stacks
+	GoVersion string // e.g. "go1.26"
+	GoNext    string // the first release not supported, e.g. "go1.27"
+}
+
+// Names lists the templates, sorted; each renders the file of the same name
+// without ".tmpl".
+func Names() []string {
+	var names []string
+	for _, t := range all.Templates() {
+		if t.Name() != "" {
+			names = append(names, t.Name())
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Render executes the named template.
+func Render(name string, d Data) ([]byte, error) {
+	var b bytes.Buffer
+	if err := all.ExecuteTemplate(&b, name, d); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// The templates use <% %> as delimiters: Go composite literals are full of {{.
