@@ -41,7 +41,7 @@ func threads() rtos.Threads {
 			lo := rt.Stats().Threads[rtos.Scribbler].StackLo
 			below := unsafe.Add(unsafe.Pointer(&local), -int(uintptr(unsafe.Pointer(&local))-lo)-64)
 			*(*uint64)(below) = 0 // the lowest word of the stack region: its canary
-			rt.Yield() // the canary is checked here
+			rt.Yield()            // the canary is checked here
 			fmt.Println("scribbler: never printed")
 		},
 		// deep recurses far beyond its 8 KiB stack.

@@ -54,10 +54,16 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	LOCK
 	CMPXCHGQ	BX, const_gStackguard0(CX)
 resume:
+	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
+	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
+	// RET pops; a JMP would leave it behind and every later return would
+	// mispredict (measured: 25 ns against 13 ns per Yield).
+	MOVQ	context_pc(DX), BX
 	MOVQ	context_sp(DX), SP
 	MOVQ	context_bp(DX), BP
-	MOVQ	context_pc(DX), BX
-	JMP	BX
+	SUBQ	$8, SP
+	MOVQ	BX, 0(SP)
+	RET
 
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
@@ -75,14 +81,6 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-// func getg() uintptr
-// getg returns the address of the running goroutine's g.
-TEXT ·getg(SB), NOSPLIT, $0-8
-	MOVQ	TLS, AX
-	MOVQ	0(AX)(TLS*1), AX
-	MOVQ	AX, ret+0(FP)
-	RET
-
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
 TEXT ·gword(SB), NOSPLIT, $0-16
@@ -91,4 +89,13 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	off+0(FP), AX
 	MOVQ	(CX)(AX*1), AX
 	MOVQ	AX, ret+8(FP)
+	RET
+
+// func gclearbyte(off uintptr)
+// gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+TEXT ·gclearbyte(SB), NOSPLIT, $0-8
+	MOVQ	TLS, CX
+	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	off+0(FP), AX
+	MOVB	$0, (CX)(AX*1)
 	RET

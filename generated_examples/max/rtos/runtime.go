@@ -171,9 +171,9 @@ type thread struct {
 	fn       func(*Runtime)
 	err      error
 
-	canary *uint64     // lowest word of the stack region
-	top    *[2]uintptr // the two words at the top of the stack: a zero return address and padding
-	paint  []uint64    // the usable stack, painted at New for the high-water mark
+	canary *[canaryWords]uint64 // the words between the region's base and g.stack.lo
+	top    *[2]uintptr          // the two words at the top of the stack: a zero return address and padding
+	paint  []uint64             // the usable stack, painted at New for the high-water mark
 
 	switches    uint64
 	activations uint64
@@ -193,12 +193,10 @@ type Runtime struct {
 
 	running bool
 	closed  bool
-	runner  uintptr // the g running Run
-	pending uint32  // threads activated before Run
+	pending uint32 // threads activated before Run
 	err     error
 	mem     []byte
 
-	switches  uint64
 	runs      uint64
 	heapBytes uint64
 }
@@ -268,10 +266,13 @@ func (rt *Runtime) Run() error {
 	defer runtime.UnlockOSThread()
 	gcPause()
 	defer gcResume()
+	// A collection that scanned this goroutine while it ran may have left a
+	// stack shrink pending for its next preemption, which would then find
+	// it on a green stack. With the collector paused nothing sets it again.
+	gclearbyte(gPreemptShrink)
 	allocs := heapAllocs()
 
 	rt.running = true
-	rt.runner = getg()
 	rt.err = nil
 	rt.runs++
 	rt.runnable, rt.prios = 0, 0
@@ -302,24 +303,32 @@ func (rt *Runtime) Run() error {
 // round-robin among equals. It returns at once when the caller is the only
 // such thread.
 func (rt *Runtime) Yield() error {
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return ErrNotInThread
 	}
 	next := rt.pick()
 	if next == cur {
 		return nil
 	}
+	// switchThread, written out: the call would cost a tenth of a switch.
+	if cur.overflowed() {
+		rt.overflow(cur)
+	}
 	cur.state = Ready
-	rt.switchThread(cur, next)
+	next.state = Running
+	next.switches++
+	rt.last[next.prio] = uint8(next.id)
+	rt.current = next
+	switchTo(&cur.ctx, &next.ctx)
 	return nil
 }
 
 // Exit ends the calling thread after running its deferred calls. It does not
 // return unless it is called from outside a thread.
 func (rt *Runtime) Exit() error {
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return ErrNotInThread
 	}
 	cur.exiting = true
@@ -329,8 +338,8 @@ func (rt *Runtime) Exit() error {
 
 // Self returns the calling thread's ID.
 func (rt *Runtime) Self() (ThreadID, error) {
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return 0, ErrNotInThread
 	}
 	return cur.id, nil
@@ -339,8 +348,8 @@ func (rt *Runtime) Self() (ThreadID, error) {
 // Join blocks the calling thread until thread id has finished. It returns at
 // once when id is not active.
 func (rt *Runtime) Join(id ThreadID) error {
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return ErrNotInThread
 	}
 	if int(id) >= NumThreads {
@@ -377,8 +386,8 @@ func (rt *Runtime) Activate(id ThreadID) error {
 		rt.pending |= 1 << id
 		return nil
 	}
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return ErrNotInThread
 	}
 	t := &rt.threads[id]
@@ -396,8 +405,8 @@ func (rt *Runtime) Activate(id ThreadID) error {
 // StackLeft returns how many bytes of stack the calling thread has left below
 // its current frame before the runtime's stack guard.
 func (rt *Runtime) StackLeft() (uintptr, error) {
-	cur := rt.current
-	if cur == nil || getg() != rt.runner {
+	cur := rt.self()
+	if cur == nil {
 		return 0, ErrNotInThread
 	}
 	var here byte
@@ -436,7 +445,7 @@ type Stats struct {
 // Stats returns statistics. Computing the stack high-water marks reads every
 // stack, so it is not meant for a hot path.
 func (rt *Runtime) Stats() Stats {
-	s := Stats{Switches: rt.switches, Runs: rt.runs, HeapAllocated: rt.heapBytes}
+	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes}
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		ts := &s.Threads[i]
@@ -445,6 +454,7 @@ func (rt *Runtime) Stats() Stats {
 		ts.Priority = int(t.prio)
 		ts.State = t.state
 		ts.Switches = t.switches
+		s.Switches += t.switches
 		ts.Activations = t.activations
 		ts.StackSize = uintptr(threadSpecs[i].stack)
 		if !rt.closed {
@@ -464,9 +474,24 @@ func (rt *Runtime) Stats() Stats {
 
 // --- scheduler internals ---
 
+// self returns the running thread when the caller runs on its stack, and nil
+// anywhere else: outside Run, on another goroutine, or in another runtime.
+// The stack test is what makes it exact and cheap (no g lookup).
+func (rt *Runtime) self() *thread {
+	cur := rt.current
+	var probe byte
+	if cur == nil || uintptr(unsafe.Pointer(&probe))-cur.ctx.lo >= cur.ctx.hi-cur.ctx.lo {
+		return nil
+	}
+	return cur
+}
+
 // start resets t to run its body from the beginning.
 func (rt *Runtime) start(t *thread) {
 	t.top[0], t.top[1] = 0, 0
+	for i := range t.canary {
+		t.canary[i] = canaryWord
+	}
 	hi := uintptr(unsafe.Pointer(t.top)) + topReserve
 	entry := hi - topReserve
 	t.ctx = context{
@@ -510,21 +535,36 @@ func (rt *Runtime) pick() *thread {
 	return &rt.threads[bits.TrailingZeros32(m)]
 }
 
+// enter makes t the running thread; Run's first switch uses it.
 func (rt *Runtime) enter(t *thread) {
 	t.state = Running
 	t.switches++
-	rt.switches++
 	rt.last[t.prio] = uint8(t.id)
 	rt.current = t
 }
 
 // switchThread checks the outgoing thread's canary and switches to next.
+// Yield has its own copy of these lines.
 func (rt *Runtime) switchThread(cur, next *thread) {
-	if *cur.canary != canaryWord {
-		rt.stop(cur, &StackOverflowError{Thread: cur.id, Stack: uintptr(threadSpecs[cur.id].stack)})
+	if cur.overflowed() {
+		rt.overflow(cur)
 	}
-	rt.enter(next)
+	next.state = Running
+	next.switches++
+	rt.last[next.prio] = uint8(next.id)
+	rt.current = next
 	switchTo(&cur.ctx, &next.ctx)
+}
+
+// overflowed reports whether the canary below t's stack was overwritten: its
+// word just below g.stack.lo (the first a downward overrun hits) or its lowest.
+func (t *thread) overflowed() bool {
+	return t.canary[canaryWords-1] != canaryWord || t.canary[0] != canaryWord
+}
+
+// overflow stops the runtime for a thread whose canary is gone.
+func (rt *Runtime) overflow(cur *thread) {
+	rt.stop(cur, &StackOverflowError{Thread: cur.id, Stack: uintptr(threadSpecs[cur.id].stack)})
 }
 
 // switchAway leaves cur, which is no longer runnable, for the next runnable
@@ -534,8 +574,8 @@ func (rt *Runtime) switchAway(cur *thread) {
 		rt.switchThread(cur, next)
 		return
 	}
-	if *cur.canary != canaryWord {
-		rt.stop(cur, &StackOverflowError{Thread: cur.id, Stack: uintptr(threadSpecs[cur.id].stack)})
+	if cur.overflowed() {
+		rt.overflow(cur)
 	}
 	var err error
 	for i := range rt.threads {
@@ -562,28 +602,36 @@ func (rt *Runtime) stop(cur *thread, err error) {
 
 // threadMain runs on the thread's own stack, called by threadStart.
 func threadMain(t *thread) {
+	defer t.rt.goexited(t)
 	t.rt.body(t)
 	t.rt.finish(t)
 }
 
+// body runs the thread's function; a panic in it is recovered here.
 func (rt *Runtime) body(t *thread) {
-	defer rt.unwound(t)
+	defer rt.recovered(t)
 	t.fn(rt)
 	t.returned = true
 }
 
-// unwound runs when the body returns, panics, or calls runtime.Goexit.
-func (rt *Runtime) unwound(t *thread) {
+// recovered records a panic of the body. After it, the body returns to
+// threadMain, or, when the panic happened under a pending Goexit, the Go
+// runtime resumes the Goexit, which runs goexited.
+func (rt *Runtime) recovered(t *thread) {
 	if t.returned {
 		return
 	}
-	if r := recover(); r != nil {
+	if r := recover(); r != nil && t.err == nil {
 		t.err = &PanicError{Thread: t.id, Value: r, Stack: debug.Stack()}
-		return // the panic is recovered; threadMain goes on to finish
 	}
-	// runtime.Goexit is unwinding the thread: finish it here, before Goexit
-	// would end the goroutine that runs every thread.
-	if !t.exiting {
+}
+
+// goexited runs only when runtime.Goexit unwinds the whole thread: Exit, a
+// direct runtime.Goexit, or a Goexit resumed after a recovered panic. It
+// finishes the thread before Goexit would end the goroutine that runs every
+// thread.
+func (rt *Runtime) goexited(t *thread) {
+	if t.err == nil && !t.exiting {
 		t.err = &GoexitError{Thread: t.id}
 	}
 	rt.finish(t)

@@ -19,8 +19,8 @@ func threadStart()
 // threadStartPC returns the address of threadStart.
 func threadStartPC() uintptr
 
-// getg returns the address of the running goroutine's g.
-func getg() uintptr
-
 // gword reads the word at offset off in the running goroutine's g.
 func gword(off uintptr) uintptr
+
+// gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+func gclearbyte(off uintptr)

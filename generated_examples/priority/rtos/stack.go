@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	// canaryWord sits in the lowest word of every stack region and is checked
-	// at every switch away from the thread.
+	// canaryWord fills the canary area below every stack; its lowest and
+	// highest words are checked at every switch away from the thread.
 	canaryWord = 0x5354414b43414e59 // "STAKCANY"
 	// paintWord fills the usable stack at New; the high-water mark is the
 	// lowest word that no longer holds it.
@@ -20,7 +20,8 @@ const (
 	// holds the canary and keeps the stack size the Go runtime sees from
 	// being a power of two, so that any attempt by the runtime to grow,
 	// shrink or free a green stack fails loudly instead of corrupting memory.
-	canaryArea = 64
+	canaryArea  = 64
+	canaryWords = canaryArea / 8
 	// topReserve is the space above the entry frame: a zero return address
 	// that ends every unwind, and padding.
 	topReserve = 16
@@ -50,8 +51,7 @@ func (rt *Runtime) mapStacks() error {
 		}
 		off += page
 		size := int(threadSpecs[i].stack)
-		t.canary = (*uint64)(unsafe.Pointer(&mem[off]))
-		*t.canary = canaryWord
+		t.canary = (*[canaryWords]uint64)(unsafe.Pointer(&mem[off]))
 		t.paint = unsafe.Slice((*uint64)(unsafe.Pointer(&mem[off+canaryArea])), (size-canaryArea-topReserve)/8)
 		for j := range t.paint {
 			t.paint[j] = paintWord

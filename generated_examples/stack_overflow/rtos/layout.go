@@ -24,6 +24,10 @@ const (
 	gPanic       = 32
 	gDefer       = 40
 	gStktopsp    = 128
+	gStatus      = 144 // atomicstatus, checked at start-up: _Grunning
+	gGoid        = 152 // checked at start-up against runtime.Stack
+	// gPreemptShrink is g.preemptShrink, a bool Run clears.
+	gPreemptShrink = 179
 	// stackPreempt is the runtime's preemption marker in g.stackguard0
 	// (uintptrMask & -1314); the switcher leaves it in place.
 	stackPreempt = -1314
@@ -48,6 +52,8 @@ func checkLayout() error {
 type layoutProbe struct {
 	lo, hi, guard, topsp, local          uintptr
 	deferOut, deferIn, panicOut, panicIn uintptr
+	status, goid                         uintptr
+	header                               string
 }
 
 func probeLayout() error {
@@ -64,6 +70,9 @@ func probeLayout() error {
 			q.lo, q.hi = gword(gStackLo), gword(gStackHi)
 			q.guard, q.topsp = gword(gStackguard0), gword(gStktopsp)
 			q.deferOut, q.panicOut = gword(gDefer), gword(gPanic)
+			q.status, q.goid = gword(gStatus)&0xffffffff, gword(gGoid)
+			buf := make([]byte, 64)
+			q.header = string(buf[:runtime.Stack(buf, false)])
 			func() {
 				for i := 0; i < 1; i++ {
 					defer func() {}() // a defer in a loop is a record on g._defer
@@ -95,6 +104,10 @@ func probeLayout() error {
 		return &LayoutError{Detail: "g._defer does not follow defer records"}
 	case p.panicOut != 0 || p.panicIn == 0:
 		return &LayoutError{Detail: "g._panic does not follow panics"}
+	case p.status != 2: // _Grunning
+		return &LayoutError{Detail: fmt.Sprintf("g.atomicstatus is %d, not _Grunning", p.status)}
+	case !strings.HasPrefix(p.header, fmt.Sprintf("goroutine %d ", p.goid)):
+		return &LayoutError{Detail: fmt.Sprintf("g.goid %d does not match %q", p.goid, p.header)}
 	}
 	stackGuard = p.guard - p.lo
 	return nil
