@@ -18,15 +18,6 @@ func AMD64() *Arch {
 	BX	scratch`,
 	}
 
-	// The g fields saved and installed, by context field and g offset constant.
-	gFields := [][2]string{
-		{"context_lo", "const_gStackLo"},
-		{"context_hi", "const_gStackHi"},
-		{"context_panicp", "const_gPanic"},
-		{"context_deferp", "const_gDefer"},
-		{"context_topsp", "const_gStktopsp"},
-	}
-
 	sw := &Func{
 		Name:     "switchTo",
 		Doc:      "switchTo saves the running context in from and resumes to.",

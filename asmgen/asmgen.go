@@ -2,7 +2,7 @@
 // Go declarations that go with it, from one description per function, so that
 // frame sizes and name+offset(FP) operands cannot drift from the Go side.
 //
-// An architecture emitter (amd64.go) describes each function as a Func: its
+// An architecture emitter (amd64.go, arm64.go, riscv64.go) describes each function as a Func: its
 // Go signature, frame size, flags and instructions. File renders the .s file;
 // Decls renders the matching Go file with jennifer.
 package asmgen
@@ -91,9 +91,20 @@ type Const struct {
 	Value int
 }
 
+// gFields are the g fields every switcher saves and installs, by context
+// field and g offset constant (RUNTIME-FACTS: stack bounds, _panic, _defer,
+// stktopsp). stackguard0 is handled apart: it keeps the preemption marker.
+var gFields = [][2]string{
+	{"context_lo", "const_gStackLo"},
+	{"context_hi", "const_gStackHi"},
+	{"context_panicp", "const_gPanic"},
+	{"context_deferp", "const_gDefer"},
+	{"context_topsp", "const_gStktopsp"},
+}
+
 // Archs returns the emitters by GOARCH.
 func Archs() map[string]func() *Arch {
-	return map[string]func() *Arch{"amd64": AMD64}
+	return map[string]func() *Arch{"amd64": AMD64, "arm64": ARM64, "riscv64": RISCV64}
 }
 
 // File renders the assembly file of a, with header as its first line(s).

@@ -837,13 +837,24 @@ func TestExitWithPanickingDefer(t *testing.T) {
 // start of its output. Scenarios that crash the process run this way.
 func runChild(t *testing.T, name, mode string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v")
+	cmd := selfCommand("-test.run=^"+name+"$", "-test.v")
 	cmd.Env = append(os.Environ(), "RTOS_CHILD="+mode)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		lines := strings.Split(string(out), "\n")
 		t.Errorf("%s: child %v:\n%s", mode, err, strings.Join(lines[:min(len(lines), 18)], "\n"))
 	}
+}
+
+// selfCommand runs this test binary again with args. Under qemu-user (go test
+// -exec qemu-aarch64) os.Args[0] is a binary of another architecture that the
+// kernel cannot run without binfmt_misc, so the command named by
+// $GTHREADGEN_EMULATOR (for example "qemu-aarch64"), when set, runs it.
+func selfCommand(args ...string) *exec.Cmd {
+	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
+		return exec.Command(emu[0], slices.Concat(emu[1:], []string{os.Args[0]}, args)...)
+	}
+	return exec.Command(os.Args[0], args...)
 }
 
 func exitWithPanickingDefer(t *testing.T, mode string) {
@@ -1144,6 +1155,50 @@ func TestShrinkPendingBeforeRun(t *testing.T) {
 		return
 	}
 	runChild(t, "TestShrinkPendingBeforeRun", "shrink")
+}
+
+// TestUnwindEndsAtStackTop: the runtime's strict unwinder (the one the
+// collector uses, which throws "traceback did not unwind completely" unless
+// the walk ends exactly at g.stktopsp) accepts a thread's stack, at its
+// entry and deeper inside. runtime.Callers and runtime.Stack ignore that
+// check, so a wrong startFrame for an architecture would pass every other
+// test. debug.WriteHeapDump walks the calling goroutine with that unwinder
+// without running a collection. Runs in a child process: a failure is a
+// fatal error.
+func TestUnwindEndsAtStackTop(t *testing.T) {
+	if os.Getenv("RTOS_CHILD") != "unwind" {
+		runChild(t, "TestUnwindEndsAtStackTop", "unwind")
+		return
+	}
+	f, err := os.CreateTemp(t.TempDir(), "heapdump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dumps := 0
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		debug.WriteHeapDump(f.Fd())
+		dumps++
+		mustYield(rt)
+		unwindDeep(8, f.Fd())
+		dumps++
+	})
+	activate(t, rt, rtos.T00, rtos.T01)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if dumps != 4 {
+		t.Fatalf("%d heap dumps written, want 4", dumps)
+	}
+}
+
+//go:noinline
+func unwindDeep(n int, fd uintptr) {
+	if n == 0 {
+		debug.WriteHeapDump(fd)
+		return
+	}
+	unwindDeep(n-1, fd)
 }
 
 // TestRunAgain: Run can be called again after it returned; only threads

@@ -20,6 +20,10 @@ import (
 
 const childEnv = "STACK_OVERFLOW_EXAMPLE_CHILD"
 
+// emulatorEnv names the command that runs a binary of this program's
+// architecture, such as qemu-aarch64, when the program runs under one.
+const emulatorEnv = "GTHREADGEN_EMULATOR"
+
 // recurse uses about 300 bytes of stack per call.
 //
 //go:noinline
@@ -86,6 +90,11 @@ func main() {
 	fmt.Println()
 	fmt.Println("2. a thread recurses beyond its stack (in a child process)")
 	cmd := exec.Command(os.Args[0])
+	if emu := strings.Fields(os.Getenv(emulatorEnv)); len(emu) > 0 {
+		// Under qemu-user without binfmt_misc the kernel cannot run this
+		// binary itself: re-execute it through the emulator it runs under.
+		cmd = exec.Command(emu[0], append(emu[1:], os.Args[0])...)
+	}
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -17,7 +17,7 @@ import (
 const GoVersion = "go1.26"
 
 // Supported lists the architectures gthreadgen can emit a switcher for.
-var Supported = []string{"amd64"}
+var Supported = []string{"amd64", "arm64", "riscv64"}
 
 // Preemptive lists the architectures that support scheduler.time_slice.
 var Preemptive = []string{}
