@@ -3,6 +3,7 @@ package gthreadgen_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"go/format"
 	"os"
 	"os/exec"
@@ -169,8 +170,9 @@ func archs(t *testing.T, ex example) []string {
 	return out
 }
 
-// TestExamplesRun builds every example program and checks its output against
-// expected_output.txt.
+// TestExamplesRun builds every example program for every architecture its
+// config lists and checks its output against expected_output.txt: natively
+// for the host's architecture, under qemu-user for the others.
 func TestExamplesRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the examples")
@@ -180,27 +182,99 @@ func TestExamplesRun(t *testing.T) {
 	}
 	bin := t.TempDir()
 	for _, ex := range examples(t) {
-		t.Run(ex.name, func(t *testing.T) {
-			dir := filepath.Join("generated_examples", ex.name)
-			exe := filepath.Join(bin, ex.name)
-			if out, err := exec.Command("go", "build", "-o", exe, "./"+filepath.ToSlash(dir)).CombinedOutput(); err != nil {
-				t.Fatalf("go build: %v\n%s", err, out)
-			}
-			var stdout, stderr bytes.Buffer
-			cmd := exec.Command(exe)
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("%s: %v\n%s", ex.name, err, stderr.String())
-			}
-			want, err := os.ReadFile(filepath.Join(dir, "expected_output.txt"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
-				t.Errorf("output differs from expected_output.txt (-want +got):\n%s", diff)
-			}
-		})
+		for _, arch := range archs(t, ex) {
+			t.Run(ex.name+"/"+arch, func(t *testing.T) {
+				emu := emulator(t, arch)
+				dir := filepath.Join("generated_examples", ex.name)
+				exe := filepath.Join(bin, ex.name+"."+arch)
+				build := exec.Command("go", "build", "-o", exe, "./"+filepath.ToSlash(dir))
+				build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
+				if out, err := build.CombinedOutput(); err != nil {
+					t.Fatalf("go build: %v\n%s", err, out)
+				}
+				var stdout, stderr bytes.Buffer
+				cmd := exec.Command(exe)
+				if emu != "" {
+					cmd = exec.Command(emu, exe)
+				}
+				// The stack_overflow example re-executes itself through the emulator.
+				cmd.Env = append(os.Environ(), emulatorEnv+"="+emu)
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("%s: %v\n%s", ex.name, err, stderr.String())
+				}
+				want, err := os.ReadFile(filepath.Join(dir, "expected_output.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
+					t.Errorf("output differs from expected_output.txt (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
+}
+
+// TestMaxTestsEmulated runs the runtime test suite of generated_examples/max
+// (TestXxx only, no benchmarks) under qemu-user for every architecture other
+// than the host's that max.yaml lists. Natively, go test ./... runs it.
+func TestMaxTestsEmulated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the max tests under qemu-user")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the generated runtimes are for linux")
+	}
+	for _, ex := range examples(t) {
+		if ex.name != "max" {
+			continue
+		}
+		for _, arch := range archs(t, ex) {
+			if arch == runtime.GOARCH {
+				continue
+			}
+			t.Run(arch, func(t *testing.T) {
+				emu := emulator(t, arch)
+				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(filepath.Dir(ex.pkgDir)))
+				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, emulatorEnv+"="+emu)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("GOARCH=%s go test -exec %s: %v\n%s", arch, emu, err, out)
+				}
+				t.Logf("GOARCH=%s go test -exec %s: %s", arch, emu, bytes.TrimSpace(out))
+			})
+		}
+	}
+}
+
+// emulatorEnv names the command that runs a binary of a foreign architecture;
+// the stack_overflow example and the max tests re-execute themselves through it.
+const emulatorEnv = "GTHREADGEN_EMULATOR"
+
+// qemuUser names the qemu-user binary for each GOARCH gthreadgen emits.
+var qemuUser = map[string]string{"amd64": "qemu-x86_64", "arm64": "qemu-aarch64", "riscv64": "qemu-riscv64"}
+
+// emulator returns the path of the qemu-user binary that runs linux/arch
+// binaries here, or "" for the host's own architecture. Without it t is
+// skipped with a note, or fails when CI=true: CI must run every architecture.
+func emulator(t *testing.T, arch string) string {
+	t.Helper()
+	if arch == runtime.GOARCH {
+		return ""
+	}
+	name, ok := qemuUser[arch]
+	if !ok {
+		t.Fatalf("no qemu-user binary known for GOARCH=%s", arch)
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		msg := fmt.Sprintf("%s is not installed, so linux/%s cannot run here (apt-get install qemu-user)", name, arch)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + "; CI=true requires it")
+		}
+		t.Skip(msg)
+	}
+	return path
 }
 
 func TestMain(m *testing.M) {
