@@ -77,6 +77,10 @@ func ARM64() *Arch {
 		Frame: 8,
 	}
 	start.I("NO_LOCAL_POINTERS")
+	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
+		"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
+		"execution tracer) read that slot, and on amd64 it holds zero too.")
+	start.I("MOVD", "ZR", "0(RSP)")
 	start.I("MOVD", "R1", "8(RSP)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")

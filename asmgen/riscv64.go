@@ -71,6 +71,10 @@ func RISCV64() *Arch {
 		Frame: 8,
 	}
 	start.I("NO_LOCAL_POINTERS")
+	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
+		"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
+		"do not stop at TOPFRAME.")
+	start.I("MOV", "ZERO", "0(X2)")
 	start.I("MOV", "A1", "8(X2)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")

@@ -74,6 +74,10 @@ resume:
 // with R1 holding the thread. TOPFRAME ends every unwind here.
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $8-0
 	NO_LOCAL_POINTERS
+	// switchTo entered with a RET, so the prologue saved threadStart's own
+	// address as its return PC. Clear it: frame-pointer unwinders (the
+	// execution tracer) read that slot, and on amd64 it holds zero too.
+	MOVD	ZR, 0(RSP)
 	MOVD	R1, 8(RSP)
 	CALL	·threadMain(SB)
 	UNDEF

@@ -69,6 +69,10 @@ resume:
 // with A1 holding the thread. TOPFRAME ends every unwind here.
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $8-0
 	NO_LOCAL_POINTERS
+	// switchTo entered with a RET, so the prologue saved threadStart's own
+	// address as its return PC. Clear it, as on amd64, for unwinders that
+	// do not stop at TOPFRAME.
+	MOV	ZERO, 0(X2)
 	MOV	A1, 8(X2)
 	CALL	·threadMain(SB)
 	UNDEF
