@@ -1106,6 +1106,44 @@ func TestCanaryJustBelowStackLo(t *testing.T) {
 	}
 }
 
+// TestGuardPage: the page below a thread's canary area is PROT_NONE. A write
+// to its highest word (StackLo - 64 - 8), which no canary check would see
+// in time, faults at exactly that address (made a recoverable panic by
+// debug.SetPanicOnFault), the thread carries on and the canary is intact.
+func TestGuardPage(t *testing.T) {
+	var lo, fault uintptr
+	var after bool
+	var rt *rtos.Runtime
+	rt = newRuntime(t, func(id rtos.ThreadID, r *rtos.Runtime) {
+		lo = rt.Stats().Threads[id].StackLo
+		old := debug.SetPanicOnFault(true)
+		defer debug.SetPanicOnFault(old)
+		func() {
+			defer func() {
+				if e, ok := recover().(interface{ Addr() uintptr }); ok {
+					fault = e.Addr()
+				}
+			}()
+			var local uint64
+			p := unsafe.Pointer(&local)
+			guard := unsafe.Add(p, -int(uintptr(p)-lo)-64-8)
+			*(*uint64)(guard) = 0xdeadbeefdeadbeef
+		}()
+		mustYield(r) // the canary check
+		after = true
+	})
+	activate(t, rt, rtos.T05)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if want := lo - 64 - 8; fault != want {
+		t.Errorf("write below the canary faulted at %#x, want %#x (the guard page)", fault, want)
+	}
+	if !after {
+		t.Error("the thread did not resume after the recovered fault")
+	}
+}
+
 var spinSink int
 
 // TestShrinkPendingBeforeRun: a goroutine that the garbage collector marked
