@@ -11,6 +11,9 @@ package asmgen
 func AMD64() *Arch {
 	a := &Arch{
 		GOARCH: "amd64",
+		mov:    "MOVQ",
+		toReg:  "DX",
+		guard:  amd64Guard,
 		Registers: `Register roles in switchTo:
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 	DX	to *context (incoming); threadStart receives it as its *thread
@@ -43,15 +46,7 @@ func AMD64() *Arch {
 		sw.I("MOVQ", f[0]+"(DX)", "BX")
 		sw.I("MOVQ", "BX", f[1]+"(CX)")
 	}
-	sw.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\npreemption marker there: then leave it for the next prologue to see.")
-	sw.I("MOVQ", "const_gStackguard0(CX)", "AX")
-	sw.I("CMPQ", "AX", "$const_stackPreempt")
-	sw.I("JEQ", "resume")
-	sw.I("MOVQ", "context_lo(DX)", "BX")
-	sw.I("ADDQ", "·stackGuard(SB)", "BX")
-	sw.I("LOCK")
-	sw.I("CMPXCHGQ", "BX", "const_gStackguard0(CX)")
-	sw.Label("resume")
+	a.guard(sw, "CX")
 	sw.Comment("Resume with a RET to the incoming PC, pushed on the incoming stack: the\n" +
 		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
 		"RET pops; a JMP would leave it behind and every later return would\n" +
@@ -125,4 +120,18 @@ func AMD64() *Arch {
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
 	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+}
+
+// amd64Guard sets g.stackguard0 (g in register g) for the incoming context in
+// DX, using AX and BX, and ends at the label resume.
+func amd64Guard(f *Func, g string) {
+	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\npreemption marker there: then leave it for the next prologue to see.")
+	f.I("MOVQ", "const_gStackguard0("+g+")", "AX")
+	f.I("CMPQ", "AX", "$const_stackPreempt")
+	f.I("JEQ", "resume")
+	f.I("MOVQ", "context_lo(DX)", "BX")
+	f.I("ADDQ", "·stackGuard(SB)", "BX")
+	f.I("LOCK")
+	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")")
+	f.Label("resume")
 }

@@ -12,6 +12,9 @@ import "fmt"
 func ARM64() *Arch {
 	a := &Arch{
 		GOARCH: "arm64",
+		mov:    "MOVD",
+		toReg:  "R1",
+		guard:  arm64Guard,
 		Registers: `Register roles in switchTo:
 	R0	from *context (outgoing)
 	R1	to *context (incoming); threadStart receives it as its *thread
@@ -43,22 +46,7 @@ func ARM64() *Arch {
 		sw.I("MOVD", f[0]+"(R1)", "R2")
 		sw.I("MOVD", "R2", f[1]+"(g)")
 	}
-	sw.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\n" +
-		"preemption marker there: then leave it for the next prologue to see. An\n" +
-		"exclusive load/store pair (ARMv8.0; CASAL would need LSE) makes the test\n" +
-		"and the store one atomic step against the runtime posting the marker.")
-	sw.I("MOVD", "context_lo(R1)", "R3")
-	sw.I("MOVD", "·stackGuard(SB)", "R4")
-	sw.I("ADD", "R4", "R3")
-	sw.I("MOVD", "$const_stackPreempt", "R5")
-	sw.I("ADD", "$const_gStackguard0", "g", "R6")
-	sw.Label("guard")
-	sw.I("LDAXR", "(R6)", "R4")
-	sw.I("CMP", "R5", "R4")
-	sw.I("BEQ", "resume")
-	sw.I("STLXR", "R3", "(R6)", "R7")
-	sw.I("CBNZ", "R7", "guard")
-	sw.Label("resume")
+	a.guard(sw, "g")
 	sw.Comment("Resume with a RET through the link register: the BL that entered\n" +
 		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
 		"through another register would leave it behind and every later return\n" +
@@ -141,4 +129,25 @@ func arm64Frame(locals int) int {
 		return size + 8
 	}
 	return size + 16
+}
+
+// arm64Guard sets g.stackguard0 (g in register g) for the incoming context in
+// R1, using R3-R7, and ends at the label resume.
+func arm64Guard(f *Func, g string) {
+	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\n" +
+		"preemption marker there: then leave it for the next prologue to see. An\n" +
+		"exclusive load/store pair (ARMv8.0; CASAL would need LSE) makes the test\n" +
+		"and the store one atomic step against the runtime posting the marker.")
+	f.I("MOVD", "context_lo(R1)", "R3")
+	f.I("MOVD", "·stackGuard(SB)", "R4")
+	f.I("ADD", "R4", "R3")
+	f.I("MOVD", "$const_stackPreempt", "R5")
+	f.I("ADD", "$const_gStackguard0", g, "R6")
+	f.Label("guard")
+	f.I("LDAXR", "(R6)", "R4")
+	f.I("CMP", "R5", "R4")
+	f.I("BEQ", "resume")
+	f.I("STLXR", "R3", "(R6)", "R7")
+	f.I("CBNZ", "R7", "guard")
+	f.Label("resume")
 }

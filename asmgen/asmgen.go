@@ -82,6 +82,13 @@ type Arch struct {
 	// declared in the Go file next to the functions.
 	Consts []Const
 	Funcs  []*Func
+
+	// For the tests, which run the stackguard0 sequence on its own: the
+	// word move, the register switchTo holds the incoming context in, and
+	// the sequence itself with g in the given register.
+	mov   string
+	toReg string
+	guard func(f *Func, g string)
 }
 
 // Const is a documented Go constant.

@@ -11,6 +11,9 @@ package asmgen
 func RISCV64() *Arch {
 	a := &Arch{
 		GOARCH: "riscv64",
+		mov:    "MOV",
+		toReg:  "A1",
+		guard:  riscv64Guard,
 		Registers: `Register roles in switchTo:
 	A0	from *context (outgoing)
 	A1	to *context (incoming); threadStart receives it as its *thread
@@ -40,21 +43,7 @@ func RISCV64() *Arch {
 		sw.I("MOV", f[0]+"(A1)", "T0")
 		sw.I("MOV", "T0", f[1]+"(g)")
 	}
-	sw.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\n" +
-		"preemption marker there: then leave it for the next prologue to see. A\n" +
-		"load-reserved/store-conditional pair makes the test and the store one\n" +
-		"atomic step against the runtime posting the marker.")
-	sw.I("MOV", "context_lo(A1)", "T1")
-	sw.I("MOV", "·stackGuard(SB)", "T2")
-	sw.I("ADD", "T2", "T1")
-	sw.I("MOV", "$const_stackPreempt", "T3")
-	sw.I("ADD", "$const_gStackguard0", "g", "T4")
-	sw.Label("guard")
-	sw.I("LRD", "(T4)", "T2")
-	sw.I("BEQ", "T2", "T3", "resume")
-	sw.I("SCD", "T1", "(T4)", "T5")
-	sw.I("BNEZ", "T5", "guard")
-	sw.Label("resume")
+	a.guard(sw, "g")
 	sw.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
 		"treats as a return and pops its return-address stack): the CALL that\n" +
 		"entered switchTo pushed an entry that only a return pops (measured on\n" +
@@ -122,4 +111,24 @@ func RISCV64() *Arch {
 		Value: start.Frame + 8,
 	}}
 	return a
+}
+
+// riscv64Guard sets g.stackguard0 (g in register g) for the incoming context
+// in A1, using T1-T5, and ends at the label resume.
+func riscv64Guard(f *Func, g string) {
+	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\n" +
+		"preemption marker there: then leave it for the next prologue to see. A\n" +
+		"load-reserved/store-conditional pair makes the test and the store one\n" +
+		"atomic step against the runtime posting the marker.")
+	f.I("MOV", "context_lo(A1)", "T1")
+	f.I("MOV", "·stackGuard(SB)", "T2")
+	f.I("ADD", "T2", "T1")
+	f.I("MOV", "$const_stackPreempt", "T3")
+	f.I("ADD", "$const_gStackguard0", g, "T4")
+	f.Label("guard")
+	f.I("LRD", "(T4)", "T2")
+	f.I("BEQ", "T2", "T3", "resume")
+	f.I("SCD", "T1", "(T4)", "T5")
+	f.I("BNEZ", "T5", "guard")
+	f.Label("resume")
 }
