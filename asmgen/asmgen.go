@@ -91,9 +91,15 @@ type Const struct {
 	Value int
 }
 
+// Options select the optional parts of a switcher.
+type Options struct {
+	// Preempt adds time-slice preemption: signal handler and trampoline.
+	Preempt bool
+}
+
 // Archs returns the emitters by GOARCH.
-func Archs() map[string]func() *Arch {
-	return map[string]func() *Arch{"amd64": AMD64}
+func Archs() map[string]func(Options) *Arch {
+	return map[string]func(Options) *Arch{"amd64": AMD64}
 }
 
 // File renders the assembly file of a, with header as its first line(s).
