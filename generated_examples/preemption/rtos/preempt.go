@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -36,8 +37,9 @@ import (
 // (m.locks == 0: no allocation, no syscall transition in progress), the stack
 // pointer lies inside the running thread's stack with room for the
 // trampoline, and the interrupted PC lies inside one of the thread bodies
-// given to New. Library code (fmt, the runtime, syscalls, locks) is never
-// interrupted; a slice that ends there is marked pending and taken at the
+// given to New, or in another function of the same Go package (the
+// package's code, with what the compiler inlined into it). Library code
+// (fmt, the runtime, syscalls, locks) is never interrupted; a slice that ends there is marked pending and taken at the
 // next tick that finds the thread in its body, at the next Check, or at the
 // thread's next call of Yield, Join or Exit.
 
@@ -141,7 +143,7 @@ func (rt *Runtime) initPreempt(bodies [NumThreads]func(*Runtime)) error {
 	}
 	rt.pre.xmem, rt.pre.xsize = mem, size
 	for _, fn := range bodies {
-		entry, end := funcRange(reflect.ValueOf(fn).Pointer())
+		entry, end := packageRange(reflect.ValueOf(fn).Pointer())
 		dup := false
 		for _, r := range rt.pre.ranges[:rt.pre.nranges] {
 			dup = dup || r[0] == entry
@@ -152,6 +154,44 @@ func (rt *Runtime) initPreempt(bodies [NumThreads]func(*Runtime)) error {
 		}
 	}
 	return nil
+}
+
+// packageRange returns the code range of the package that holds the
+// function at pc: the linker lays out each package's functions together, so
+// it walks from that function to its neighbours while they belong to the
+// same package. These ranges are where the timer may interrupt a thread.
+func packageRange(pc uintptr) (lo, hi uintptr) {
+	f := runtime.FuncForPC(pc)
+	if f == nil {
+		return 0, 0
+	}
+	pkg := funcPackage(f.Name())
+	lo, hi = funcRange(f.Entry())
+	for lo > 0 {
+		prev := runtime.FuncForPC(lo - 1)
+		if prev == nil || funcPackage(prev.Name()) != pkg {
+			break
+		}
+		lo = prev.Entry()
+	}
+	for {
+		next := runtime.FuncForPC(hi)
+		if next == nil || next.Entry() != hi || funcPackage(next.Name()) != pkg {
+			break
+		}
+		_, hi = funcRange(hi)
+	}
+	return lo, hi
+}
+
+// funcPackage returns the import path in a function's symbol name:
+// "example.com/app/ctl.(*T).Run" -> "example.com/app/ctl".
+func funcPackage(name string) string {
+	slash := strings.LastIndexByte(name, '/') + 1
+	if dot := strings.IndexByte(name[slash:], '.'); dot >= 0 {
+		return name[:slash+dot]
+	}
+	return name
 }
 
 // funcRange returns the code range of the function whose entry is pc:
