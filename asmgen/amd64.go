@@ -174,6 +174,13 @@ func amd64Preempt(a *Arch) {
 			"what is not one of this package's timers to the previous handler.",
 		Flags: "NOSPLIT|NOFRAME",
 	}
+	h.Comment("R14 = the TSC at entry, for the latency statistics (DX is the ucontext).")
+	h.I("MOVQ", "DX", "R15")
+	h.I("RDTSC")
+	h.I("SHLQ", "$32", "DX")
+	h.I("ORQ", "AX", "DX")
+	h.I("MOVQ", "DX", "R14")
+	h.I("MOVQ", "R15", "DX")
 	h.I("CMPL", siCode+"(SI)", siTimer)
 	h.I("JNE", "forward")
 	h.I("MOVQ", siValue+"(SI)", "AX")
@@ -257,6 +264,7 @@ func amd64Preempt(a *Arch) {
 	h.I("MOVL", "$0", "preemptState_pending(AX)")
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
 	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	h.I("MOVQ", "R14", "preemptState_entryTSC(AX)")
 	h.I("RET")
 	h.Label("unsafe")
 	h.I("INCQ", "preemptState_deferred(AX)")
@@ -337,5 +345,17 @@ func amd64Preempt(a *Arch) {
 	xs.I("MOVQ", "AX", xs.Arg("ret"))
 	xs.I("RET")
 
-	a.Funcs = append(a.Funcs, h, ret, tr, hpc, rpc, xs)
+	tsc := &Func{
+		Name:    "cputicks",
+		Doc:     "cputicks reads the time-stamp counter.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uint64"}},
+	}
+	tsc.I("RDTSC")
+	tsc.I("SHLQ", "$32", "DX")
+	tsc.I("ORQ", "DX", "AX")
+	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
+	tsc.I("RET")
+
+	a.Funcs = append(a.Funcs, h, ret, tr, hpc, rpc, xs, tsc)
 }

@@ -28,7 +28,7 @@ var Reserved = []string{
 	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished",
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
-	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy",
+	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
 }
 
 // Options are the config rules this build of the generator enforces.

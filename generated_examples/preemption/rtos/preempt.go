@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,7 @@ type preemptState struct {
 	nranges    uintptr
 	ranges     [NumThreads][2]uintptr // thread bodies: [entry, end)
 	deferred   uint64                 // slices that ended at an unsafe point
+	entryTSC   uint64                 // the TSC when the handler that preempted last began
 	timer      int32
 }
 
@@ -129,6 +131,84 @@ type preemptRuntime struct {
 	slot        *preemptState
 	preemptions uint64 // slices ended by the timer or at a Check
 	deferred    uint64 // of those, slices that ended at an unsafe point first
+	slice       time.Duration
+
+	// Latency samples of the last preemptions, for Stats: from the timer's
+	// expiry to the handler (the signal's delivery) and to the switch.
+	armNs, armTSC int64
+	samples       [latencySamples][2]int32 // ns: signal, switch
+	nsamples      int
+}
+
+const latencySamples = 1024
+
+// procBase anchors the monotonic clock readings of the latency samples.
+var procBase = time.Now()
+
+func nanotime() int64 { return int64(time.Since(procBase)) }
+
+// SetTimeSlice changes the time slice of the next Runs: at least 1ms, or 0
+// to run cooperatively. It returns ErrRunning while Run is active.
+func (rt *Runtime) SetTimeSlice(d time.Duration) error {
+	if rt.running {
+		return ErrRunning
+	}
+	if d != 0 && d < time.Millisecond {
+		return fmt.Errorf("%stime slice must be 0 or at least 1ms, got %v", errPrefix, d)
+	}
+	rt.pre.slice = d
+	return nil
+}
+
+// PreemptLatency summarises the latency samples of the last preemptions
+// (up to 1024): from the timer's expiry to the signal handler (Signal, what
+// any timer signal costs) and to the completed switch (Switch).
+type PreemptLatency struct {
+	Samples                   int
+	SignalP50, SignalP99      time.Duration
+	SwitchP50, SwitchP99, Max time.Duration
+}
+
+// Latency returns the preemption latency of the recent preemptions.
+func (rt *Runtime) Latency() PreemptLatency {
+	n := min(rt.pre.nsamples, latencySamples)
+	sig := make([]int32, n)
+	sw := make([]int32, n)
+	for i := range n {
+		sig[i], sw[i] = rt.pre.samples[i][0], rt.pre.samples[i][1]
+	}
+	slices.Sort(sig)
+	slices.Sort(sw)
+	pct := func(v []int32, p int) time.Duration {
+		if len(v) == 0 {
+			return 0
+		}
+		return time.Duration(v[min(len(v)-1, len(v)*p/100)])
+	}
+	l := PreemptLatency{Samples: n, SignalP50: pct(sig, 50), SignalP99: pct(sig, 99), SwitchP50: pct(sw, 50), SwitchP99: pct(sw, 99)}
+	if n > 0 {
+		l.Max = time.Duration(sw[n-1])
+	}
+	return l
+}
+
+// sample records one preemption's latencies; the switch is about to happen.
+func (rt *Runtime) sample(entryTSC uint64) {
+	now, tsc := nanotime(), int64(cputicks())
+	elapsed := now - rt.pre.armNs
+	period := int64(tickPeriod)
+	if rt.pre.slice != 0 {
+		period = int64(rt.pre.slice / ticksPerSlice)
+	}
+	if elapsed < 10*period || entryTSC == 0 {
+		return // too early to know the TSC rate well
+	}
+	expiry := rt.pre.armNs + (elapsed/period)*period
+	perNs := float64(tsc-rt.pre.armTSC) / float64(elapsed)
+	entry := now - int64(float64(tsc-int64(entryTSC))/perNs)
+	i := rt.pre.nsamples % latencySamples
+	rt.pre.samples[i] = [2]int32{int32(min(entry-expiry, 1<<31-1)), int32(min(now-expiry, 1<<31-1))}
+	rt.pre.nsamples++
 }
 
 // initPreempt maps the XSAVE areas and records the bodies' code ranges.
@@ -141,7 +221,7 @@ func (rt *Runtime) initPreempt(bodies [NumThreads]func(*Runtime)) error {
 	if err != nil {
 		return fmt.Errorf("%smapping the register save areas: %w", errPrefix, err)
 	}
-	rt.pre.xmem, rt.pre.xsize = mem, size
+	rt.pre.xmem, rt.pre.xsize, rt.pre.slice = mem, size, TimeSlice
 	for _, fn := range bodies {
 		entry, end := packageRange(reflect.ValueOf(fn).Pointer())
 		dup := false
@@ -225,6 +305,9 @@ func funcRange(pc uintptr) (entry, end uintptr) {
 // startPreempt claims a slot, installs the handler (first user) and starts
 // this Run's timer, aimed at the calling OS thread.
 func (rt *Runtime) startPreempt() error {
+	if rt.pre.slice == 0 {
+		return nil
+	}
 	handler.Lock()
 	defer handler.Unlock()
 	var slot *preemptState
@@ -278,7 +361,9 @@ func (rt *Runtime) startPreempt() error {
 	slot.active = 1
 	handler.users++
 	rt.pre.slot = slot
-	spec := unix.ItimerSpec{Interval: unix.NsecToTimespec(int64(tickPeriod)), Value: unix.NsecToTimespec(int64(tickPeriod))}
+	period := int64(rt.pre.slice / ticksPerSlice)
+	spec := unix.ItimerSpec{Interval: unix.NsecToTimespec(period), Value: unix.NsecToTimespec(period)}
+	rt.pre.armNs, rt.pre.armTSC, rt.pre.nsamples = nanotime(), int64(cputicks()), 0
 	if _, _, e := unix.RawSyscall6(unix.SYS_TIMER_SETTIME, uintptr(timer), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); e != 0 {
 		rt.stopPreemptLocked()
 		return fmt.Errorf("%sarming the time-slice timer: %w", errPrefix, e)
@@ -323,6 +408,7 @@ func preempted(s *preemptState) {
 	s.pending = 0
 	cur := rt.current
 	rt.pre.preemptions++
+	rt.sample(s.entryTSC)
 	next := rt.pick()
 	if next == cur {
 		return

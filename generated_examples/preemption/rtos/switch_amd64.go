@@ -50,3 +50,6 @@ func sigReturnPC() uintptr
 // xsaveSize returns the size of the XSAVE area for the enabled state components
 // (CPUID leaf 0xD, sub-leaf 0, EBX).
 func xsaveSize() uintptr
+
+// cputicks reads the time-stamp counter.
+func cputicks() uint64

@@ -116,6 +116,13 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 // C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
 // what is not one of this package's timers to the previous handler.
 TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
+	// R14 = the TSC at entry, for the latency statistics (DX is the ucontext).
+	MOVQ	DX, R15
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	AX, DX
+	MOVQ	DX, R14
+	MOVQ	R15, DX
 	CMPL	8(SI), $-2
 	JNE	forward
 	MOVQ	24(SI), AX
@@ -200,6 +207,7 @@ redirect:
 	MOVL	$0, preemptState_pending(AX)
 	MOVQ	preemptState_ticks(AX), CX
 	MOVQ	CX, preemptState_sliceStart(AX)
+	MOVQ	R14, preemptState_entryTSC(AX)
 	RET
 unsafe:
 	INCQ	preemptState_deferred(AX)
@@ -297,5 +305,14 @@ TEXT ·xsaveSize(SB), NOSPLIT, $0-8
 	MOVL	$0, CX
 	CPUID
 	MOVL	BX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func cputicks() uint64
+// cputicks reads the time-stamp counter.
+TEXT ·cputicks(SB), NOSPLIT, $0-8
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
