@@ -247,6 +247,11 @@ func packageRange(pc uintptr) (lo, hi uintptr) {
 	}
 	pkg := funcPackage(f.Name())
 	lo, hi = funcRange(f.Entry())
+	if own := runtime.FuncForPC(reflect.ValueOf(preempted).Pointer()); own != nil && funcPackage(own.Name()) == pkg {
+		// A body written inside this package: its scheduler must never be
+		// interrupted, so only the body itself is.
+		return lo, hi
+	}
 	for lo > 0 {
 		prev := runtime.FuncForPC(lo - 1)
 		if prev == nil || funcPackage(prev.Name()) != pkg {
