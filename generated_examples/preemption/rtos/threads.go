@@ -5,9 +5,12 @@
 // scheduled highest priority first and round-robin among equals, switched by
 // generated assembly for amd64, all inside the one goroutine that calls Run.
 //
-// Scheduling is cooperative: a thread runs until it calls Yield, Join or Exit,
-// or returns. Only threads of the highest ready priority run; equal priorities
-// take turns in table order.
+// Scheduling is preemptive with a time slice of 10ms: a thread runs until it
+// calls Yield, Join or Exit, returns, or has used its slice; then the next ready
+// thread of its priority runs. The timer interrupts a thread only in the Go
+// package of its body (see Check for loops that spend their time in library
+// code). Only threads of the highest ready priority run; equal priorities take
+// turns in table order.
 //
 // The garbage collector is paused while Run is active and restored when Run
 // returns, because it would not see objects that only a suspended thread's
