@@ -311,3 +311,17 @@ func TestCLI(t *testing.T) {
 		},
 	})
 }
+
+// BenchmarkGenerateMax: generating the 32-thread example, config text to
+// file bytes (parse, validate, model, emit, gofmt).
+func BenchmarkGenerateMax(b *testing.B) {
+	data, err := os.ReadFile("configs/max.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := gthreadgen.Generate("configs/max.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package asmgen
 
+import "fmt"
+
 // AMD64 describes the linux/amd64 switcher.
 //
 // A context switch saves the resume point (return PC, the caller's SP, BP)
@@ -8,7 +10,7 @@ package asmgen
 // incoming context's, and returns to its resume PC on its stack. ABI0 treats
 // every register as caller-saved, so nothing else needs saving for a
 // cooperative switch.
-func AMD64() *Arch {
+func AMD64(opt Options) *Arch {
 	a := &Arch{
 		GOARCH: "amd64",
 		mov:    "MOVQ",
@@ -104,7 +106,24 @@ func AMD64() *Arch {
 	clear.I("MOVB", "$0", "(CX)(AX*1)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, clear}
+	mword := &Func{
+		Name:    "mword",
+		Doc:     "mword reads the word at offset off in the running goroutine's m.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	loadG(mword, "CX")
+	mword.I("MOVQ", "const_gM(CX)", "CX")
+	mword.I("MOVQ", mword.Arg("off"), "AX")
+	mword.I("MOVQ", "(CX)(AX*1)", "AX")
+	mword.I("MOVQ", "AX", mword.Arg("ret"))
+	mword.I("RET")
+
+	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.Preempt {
+		amd64Preempt(a)
+	}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
@@ -134,4 +153,209 @@ func amd64Guard(f *Func, g string) {
 	f.I("LOCK")
 	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")")
 	f.Label("resume")
+}
+
+// amd64Preempt adds the time-slice preemption functions: the signal handler,
+// its restorer, the trampoline it redirects a thread into, and helpers.
+func amd64Preempt(a *Arch) {
+	const (
+		// Offsets in the kernel's siginfo_t and ucontext_t (linux/amd64).
+		siCode       = "8"
+		siValue      = "24"
+		ucRSP        = "160"
+		ucRIP        = "168"
+		siTimer      = "$-2"
+		sysSigreturn = "$15"
+	)
+	h := &Func{
+		Name: "sigHandler",
+		Doc: "sigHandler is the preemption signal handler, called by the kernel with the\n" +
+			"C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards\n" +
+			"what is not one of this package's timers to the previous handler.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+	h.Comment("R14 = the TSC at entry, for the latency statistics (DX is the ucontext).")
+	h.I("MOVQ", "DX", "R15")
+	h.I("RDTSC")
+	h.I("SHLQ", "$32", "DX")
+	h.I("ORQ", "AX", "DX")
+	h.I("MOVQ", "DX", "R14")
+	h.I("MOVQ", "R15", "DX")
+	h.I("CMPL", siCode+"(SI)", siTimer)
+	h.I("JNE", "forward")
+	h.I("MOVQ", siValue+"(SI)", "AX")
+	h.Comment("Ours if the timer's value points into preemptStates.")
+	h.I("LEAQ", "·preemptStates(SB)", "BX")
+	h.I("CMPQ", "AX", "BX")
+	h.I("JLO", "forward")
+	h.I("ADDQ", "$const_preemptStatesSize", "BX")
+	h.I("CMPQ", "AX", "BX")
+	h.I("JHS", "forward")
+	h.I("CMPL", "preemptState_active(AX)", "$0")
+	h.I("JEQ", "done")
+	h.Comment("Count the tick; a new running thread starts a new slice.")
+	h.I("INCQ", "preemptState_ticks(AX)")
+	h.I("MOVQ", "preemptState_rt(AX)", "BX")
+	h.I("MOVQ", "Runtime_current(BX)", "BX")
+	h.I("CMPQ", "BX", "$0")
+	h.I("JEQ", "done")
+	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
+	h.I("JEQ", "counted")
+	h.I("MOVQ", "BX", "preemptState_lastCur(AX)")
+	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	h.I("MOVL", "$0", "preemptState_pending(AX)")
+	h.I("RET")
+	h.Label("counted")
+	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	h.I("SUBQ", "preemptState_sliceStart(AX)", "CX")
+	h.I("CMPQ", "CX", "$const_ticksPerSlice")
+	h.I("JLO", "done")
+	h.Comment("The slice is over. Preempt now if the interrupted point is safe;\n" +
+		"otherwise leave it pending for the next tick, Check or Yield.")
+	h.I("MOVL", "$1", "preemptState_pending(AX)")
+	h.Comment("The runner goroutine on the thread's stack (not g0, not the signal g).")
+	loadG(h, "CX")
+	h.I("MOVQ", "const_gStackLo(CX)", "R8")
+	h.I("CMPQ", "R8", "(thread_ctx+context_lo)(BX)")
+	h.I("JNE", "unsafe")
+	h.I("CMPL", "const_gStatus(CX)", "$2") // _Grunning
+	h.I("JNE", "unsafe")
+	h.I("MOVQ", "const_gM(CX)", "R9")
+	h.I("CMPL", "const_mLocks(R9)", "$0")
+	h.I("JNE", "unsafe")
+	h.Comment("The interrupted SP must lie in the running thread's stack with room.")
+	h.I("MOVQ", ucRSP+"(DX)", "R9")
+	h.I("MOVQ", "(thread_ctx+context_lo)(BX)", "R10")
+	h.I("ADDQ", "$const_preemptRoom", "R10")
+	h.I("CMPQ", "R9", "R10")
+	h.I("JLO", "unsafe")
+	h.I("CMPQ", "R9", "(thread_ctx+context_hi)(BX)")
+	h.I("JHS", "unsafe")
+	h.Comment("The interrupted PC must lie in a thread body.")
+	h.I("MOVQ", ucRIP+"(DX)", "R10")
+	h.I("MOVQ", "preemptState_nranges(AX)", "R11")
+	h.I("LEAQ", "preemptState_ranges(AX)", "R12")
+	h.Label("scan")
+	h.I("CMPQ", "R11", "$0")
+	h.I("JEQ", "unsafe")
+	h.I("CMPQ", "R10", "0(R12)")
+	h.I("JLO", "next")
+	h.I("CMPQ", "R10", "8(R12)")
+	h.I("JLO", "redirect")
+	h.Label("next")
+	h.I("ADDQ", "$16", "R12")
+	h.I("DECQ", "R11")
+	h.I("JMP", "scan")
+	h.Label("redirect")
+	h.Comment("Make the thread call preemptTrampoline at the interrupted PC: push\n" +
+		"the PC as its return address, and leave the thread's XSAVE area and\n" +
+		"the state for it below the two words its prologue pushes.")
+	h.I("SUBQ", "$8", "R9")
+	h.I("MOVQ", "R10", "0(R9)")
+	h.I("MOVBQZX", "thread_id(BX)", "R11")
+	h.I("IMULQ", "preemptState_xsize(AX)", "R11")
+	h.I("ADDQ", "preemptState_xbase(AX)", "R11")
+	h.I("MOVQ", "R11", "-24(R9)")
+	h.I("MOVQ", "AX", "-32(R9)")
+	h.I("MOVQ", "R9", ucRSP+"(DX)")
+	h.I("LEAQ", "·preemptTrampoline(SB)", "R10")
+	h.I("MOVQ", "R10", ucRIP+"(DX)")
+	h.I("MOVL", "$0", "preemptState_pending(AX)")
+	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	h.I("MOVQ", "R14", "preemptState_entryTSC(AX)")
+	h.I("RET")
+	h.Label("unsafe")
+	h.I("INCQ", "preemptState_deferred(AX)")
+	h.Label("done")
+	h.I("RET")
+	h.Label("forward")
+	h.I("MOVQ", "·oldHandler(SB)", "AX")
+	h.I("CMPQ", "AX", "$1") // SIG_DFL (0) or SIG_IGN (1): nothing to call
+	h.I("JLS", "done")
+	h.I("JMP", "AX")
+
+	ret := &Func{
+		Name:  "sigReturn",
+		Doc:   "sigReturn is the handler's restorer: rt_sigreturn.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+	ret.I("MOVQ", sysSigreturn, "AX")
+	ret.I("SYSCALL")
+	ret.I("INT", "$3")
+
+	tr := &Func{
+		Name: "preemptTrampoline",
+		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
+			"instruction had called it. It saves every register and the XSAVE area,\n" +
+			"calls preempted, restores everything and returns to the instruction.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+	tr.I("PUSHQ", "BP")
+	tr.I("MOVQ", "SP", "BP")
+	tr.Comment("Save flags before anything clobbers them.")
+	tr.I("PUSHFQ")
+	tr.Comment("The frame: 14 registers, the argument of preempted, and on top the two\n" +
+		"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
+	tr.I("ADJSP", "$136")
+	tr.I("NOP", "SP") // vet does not follow ADJSP
+	regs := []string{"AX", "BX", "CX", "DX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+	for i, r := range regs {
+		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", 8+8*i))
+	}
+	tr.I("MOVQ", "-16(BP)", "DI")
+	tr.I("MOVL", "$-1", "AX")
+	tr.I("MOVL", "$-1", "DX")
+	tr.I("XSAVE64", "(DI)")
+	tr.I("MOVQ", "-24(BP)", "AX")
+	tr.I("MOVQ", "AX", "0(SP)")
+	tr.I("CALL", "·preempted(SB)")
+	tr.I("MOVQ", "-16(BP)", "DI")
+	tr.I("MOVL", "$-1", "AX")
+	tr.I("MOVL", "$-1", "DX")
+	tr.I("XRSTOR64", "(DI)")
+	for i := len(regs) - 1; i >= 0; i-- {
+		tr.I("MOVQ", fmt.Sprintf("%d(SP)", 8+8*i), regs[i])
+	}
+	tr.I("ADJSP", "$-136")
+	tr.I("POPFQ")
+	tr.I("POPQ", "BP")
+	tr.I("RET")
+
+	hpc := &Func{Name: "sigHandlerPC", Doc: "sigHandlerPC returns the address of sigHandler.", Flags: "NOSPLIT", Results: []Param{{"ret", "uintptr"}}}
+	hpc.I("MOVQ", "$·sigHandler(SB)", "AX")
+	hpc.I("MOVQ", "AX", hpc.Arg("ret"))
+	hpc.I("RET")
+	rpc := &Func{Name: "sigReturnPC", Doc: "sigReturnPC returns the address of sigReturn.", Flags: "NOSPLIT", Results: []Param{{"ret", "uintptr"}}}
+	rpc.I("MOVQ", "$·sigReturn(SB)", "AX")
+	rpc.I("MOVQ", "AX", rpc.Arg("ret"))
+	rpc.I("RET")
+
+	xs := &Func{
+		Name:    "xsaveSize",
+		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled state components\n(CPUID leaf 0xD, sub-leaf 0, EBX).",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	xs.I("MOVL", "$0xd", "AX")
+	xs.I("MOVL", "$0", "CX")
+	xs.I("CPUID")
+	xs.I("MOVL", "BX", "AX")
+	xs.I("MOVQ", "AX", xs.Arg("ret"))
+	xs.I("RET")
+
+	tsc := &Func{
+		Name:    "cputicks",
+		Doc:     "cputicks reads the time-stamp counter.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uint64"}},
+	}
+	tsc.I("RDTSC")
+	tsc.I("SHLQ", "$32", "DX")
+	tsc.I("ORQ", "DX", "AX")
+	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
+	tsc.I("RET")
+
+	a.Funcs = append(a.Funcs, h, ret, tr, hpc, rpc, xs, tsc)
 }

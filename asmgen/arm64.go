@@ -9,7 +9,7 @@ import "fmt"
 // is RSP itself (switchTo is a leaf without a frame) and the frame pointer is
 // R29. g is register R28, named g by the assembler. ABI0 treats every other
 // register as caller-saved.
-func ARM64() *Arch {
+func ARM64(Options) *Arch {
 	a := &Arch{
 		GOARCH: "arm64",
 		mov:    "MOVD",
@@ -96,6 +96,20 @@ func ARM64() *Arch {
 	gword.I("MOVD", "R0", gword.Arg("ret"))
 	gword.I("RET")
 
+	mword := &Func{
+		Name:    "mword",
+		Doc:     "mword reads the word at offset off in the running goroutine's m.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	mword.I("MOVD", "const_gM(g)", "R1")
+	mword.I("MOVD", mword.Arg("off"), "R0")
+	mword.I("ADD", "R0", "R1", "R0")
+	mword.I("MOVD", "(R0)", "R0")
+	mword.I("MOVD", "R0", mword.Arg("ret"))
+	mword.I("RET")
+
 	clear := &Func{
 		Name:   "gclearbyte",
 		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
@@ -107,7 +121,7 @@ func ARM64() *Arch {
 	clear.I("MOVB", "ZR", "(R0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, clear}
+	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +

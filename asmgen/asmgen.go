@@ -109,9 +109,17 @@ var gFields = [][2]string{
 	{"context_topsp", "const_gStktopsp"},
 }
 
+// Options select the optional parts of a switcher.
+type Options struct {
+	// Preempt adds time-slice preemption: signal handler and trampoline.
+	// Only the architectures in model.Preemptive implement it; the config
+	// refuses a time slice for the others, so they never see it set.
+	Preempt bool
+}
+
 // Archs returns the emitters by GOARCH.
-func Archs() map[string]func() *Arch {
-	return map[string]func() *Arch{"amd64": AMD64, "arm64": ARM64, "riscv64": RISCV64}
+func Archs() map[string]func(Options) *Arch {
+	return map[string]func(Options) *Arch{"amd64": AMD64, "arm64": ARM64, "riscv64": RISCV64}
 }
 
 // File renders the assembly file of a, with header as its first line(s).

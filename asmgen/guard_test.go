@@ -78,7 +78,7 @@ func TestGuardSequence(t *testing.T) {
 	sort.Strings(arches)
 	for _, name := range arches {
 		t.Run(name, func(t *testing.T) {
-			a := Archs()[name]()
+			a := Archs()[name](Options{})
 			emu := emulator(t, name)
 			// g goes to a register the sequence leaves alone, never to the
 			// real g register: a signal would find a fake goroutine there.

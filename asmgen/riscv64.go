@@ -8,7 +8,7 @@ package asmgen
 // amd64 and arm64 have framepointer_enabled; X8 is an ordinary register in
 // ABI0), so context.bp stays zero. g is register X27, named g by the
 // assembler. X31 is the assembler's temporary and is left alone.
-func RISCV64() *Arch {
+func RISCV64(Options) *Arch {
 	a := &Arch{
 		GOARCH: "riscv64",
 		mov:    "MOV",
@@ -91,6 +91,20 @@ func RISCV64() *Arch {
 	gword.I("MOV", "A0", gword.Arg("ret"))
 	gword.I("RET")
 
+	mword := &Func{
+		Name:    "mword",
+		Doc:     "mword reads the word at offset off in the running goroutine's m.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+	mword.I("MOV", "const_gM(g)", "A1")
+	mword.I("MOV", mword.Arg("off"), "A0")
+	mword.I("ADD", "A1", "A0")
+	mword.I("MOV", "(A0)", "A0")
+	mword.I("MOV", "A0", mword.Arg("ret"))
+	mword.I("RET")
+
 	clear := &Func{
 		Name:   "gclearbyte",
 		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
@@ -102,7 +116,7 @@ func RISCV64() *Arch {
 	clear.I("MOVB", "ZERO", "(A0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, clear}
+	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +

@@ -24,6 +24,10 @@ type Data struct {
 	Guard     bool   // guard pages below the stacks
 	GoVersion string // e.g. "go1.26"
 	GoNext    string // the first release not supported, e.g. "go1.27"
+	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go
+	// expression ("10 * time.Millisecond").
+	Preempt     bool
+	TimeSliceGo string
 }
 
 // Names lists the templates, sorted; each renders the file of the same name

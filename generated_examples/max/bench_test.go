@@ -242,3 +242,26 @@ func TestAllocs(t *testing.T) {
 		t.Errorf("%v allocations per %d Activate+Join, want 0", activateAllocs, loop)
 	}
 }
+
+// BenchmarkMemory reports the memory the runtime needs beyond the configured
+// stacks: per thread (the Runtime value divided by the thread count) and the
+// address space mapped against the sum of the configured stacks (the
+// difference is one guard page per thread).
+func BenchmarkMemory(b *testing.B) {
+	rt, err := rtos.New(threadsOf(func(id rtos.ThreadID, r *rtos.Runtime) {}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	var st rtos.Stats
+	for i := 0; i < b.N; i++ {
+		st = rt.Stats()
+	}
+	var stacks uintptr
+	for _, t := range st.Threads {
+		stacks += t.StackSize
+	}
+	b.ReportMetric(float64(st.Control)/rtos.NumThreads, "control-B/thread")
+	b.ReportMetric(float64(st.Mapped), "mapped-B")
+	b.ReportMetric(float64(stacks), "stacks-B")
+}

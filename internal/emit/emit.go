@@ -10,6 +10,7 @@ import (
 	"go/format"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dave/jennifer/jen"
 
@@ -74,14 +75,19 @@ func Files(m *model.Model) ([]File, error) {
 		}
 	}
 	td := templates.Data{
-		Header:    header,
-		Package:   m.Package,
-		Guard:     m.Guard,
-		GoVersion: model.GoVersion,
-		GoNext:    nextGo(model.GoVersion),
+		Header:      header,
+		Package:     m.Package,
+		Guard:       m.Guard,
+		GoVersion:   model.GoVersion,
+		GoNext:      nextGo(model.GoVersion),
+		Preempt:     m.TimeSlice > 0,
+		TimeSliceGo: goDuration(m.TimeSlice),
 	}
 	for _, name := range templates.Names() {
 		data, err := templates.Render(name, td)
+		if err == nil && len(bytes.TrimSpace(data)) == 0 {
+			continue // a template for a feature the config does not use
+		}
 		if err := add(strings.TrimSuffix(name, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
@@ -92,7 +98,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch()
+		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0})
 		asm, err := asmgen.File(a, header)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
@@ -132,4 +138,17 @@ func size(n uint64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// goDuration writes d as a Go constant expression: 10 * time.Millisecond.
+func goDuration(d time.Duration) string {
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}} {
+		if d >= u.unit && d%u.unit == 0 {
+			return fmt.Sprintf("%d * time.%s", d/u.unit, u.name)
+		}
+	}
+	return fmt.Sprintf("%d * time.Nanosecond", d)
 }

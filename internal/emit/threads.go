@@ -93,11 +93,23 @@ func packageDoc(m *model.Model) string {
 	}
 	b.WriteString(",\nscheduled highest priority first and round-robin among equals, switched by\n")
 	fmt.Fprintf(&b, "generated assembly for %s, all inside the one goroutine that calls Run.\n", strings.Join(m.Arch, ", "))
-	b.WriteString(`
+	if m.TimeSlice > 0 {
+		fmt.Fprintf(&b, `
+Scheduling is preemptive with a time slice of %v: a thread runs until it
+calls Yield, Join or Exit, returns, or has used its slice; then the next ready
+thread of its priority runs. The timer interrupts a thread only in the Go
+package of its body (see Check for loops that spend their time in library
+code). Only threads of the highest ready priority run; equal priorities take
+turns in table order.
+`, m.TimeSlice)
+	} else {
+		b.WriteString(`
 Scheduling is cooperative: a thread runs until it calls Yield, Join or Exit,
 or returns. Only threads of the highest ready priority run; equal priorities
 take turns in table order.
-
+`)
+	}
+	b.WriteString(`
 The garbage collector is paused while Run is active and restored when Run
 returns, because it would not see objects that only a suspended thread's
 stack refers to. Thread bodies should therefore not allocate in steady state

@@ -20,7 +20,7 @@ const GoVersion = "go1.26"
 var Supported = []string{"amd64", "arm64", "riscv64"}
 
 // Preemptive lists the architectures that support scheduler.time_slice.
-var Preemptive = []string{}
+var Preemptive = []string{"amd64"}
 
 // Reserved lists the identifiers the generated package declares itself; a
 // thread name must not turn into one of them.
@@ -28,7 +28,7 @@ var Reserved = []string{
 	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished",
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
-	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages",
+	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
 }
 
 // Options are the config rules this build of the generator enforces.

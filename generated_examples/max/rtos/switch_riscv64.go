@@ -22,5 +22,8 @@ func threadStartPC() uintptr
 // gword reads the word at offset off in the running goroutine's g.
 func gword(off uintptr) uintptr
 
+// mword reads the word at offset off in the running goroutine's m.
+func mword(off uintptr) uintptr
+
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)

@@ -439,13 +439,17 @@ type Stats struct {
 	// HeapAllocated is the number of heap bytes allocated by the whole program
 	// during the last Run, while the garbage collector was paused.
 	HeapAllocated uint64
-	Threads       [NumThreads]ThreadStats
+	// Mapped is the address space mapped for the stacks and guard pages;
+	// Control the size of the Runtime value itself (thread table, scheduler,
+	// saved contexts): the memory the runtime needs beyond the stacks.
+	Mapped, Control uintptr
+	Threads         [NumThreads]ThreadStats
 }
 
 // Stats returns statistics. Computing the stack high-water marks reads every
 // stack, so it is not meant for a hot path.
 func (rt *Runtime) Stats() Stats {
-	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes}
+	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		ts := &s.Threads[i]
@@ -474,6 +478,9 @@ func (rt *Runtime) Stats() Stats {
 
 // --- scheduler internals ---
 
+// startPC is where every thread starts: the bottom frame of its stack.
+var startPC = threadStartPC()
+
 // self returns the running thread when the caller runs on its stack, and nil
 // anywhere else: outside Run, on another goroutine, or in another runtime.
 // The stack test is what makes it exact and cheap (no g lookup).
@@ -489,16 +496,17 @@ func (rt *Runtime) self() *thread {
 // start resets t to run its body from the beginning.
 func (rt *Runtime) start(t *thread) {
 	t.top[0], t.top[1] = 0, 0
-	for i := range t.canary {
-		t.canary[i] = canaryWord
+	if t.overflowed() { // a stopped overflow: give the slot a fresh canary
+		for i := range t.canary {
+			t.canary[i] = canaryWord
+		}
 	}
-	hi := uintptr(unsafe.Pointer(t.top)) + topReserve
-	entry := hi - topReserve
+	entry := uintptr(unsafe.Pointer(t.top))
 	t.ctx = context{
 		sp:    entry,
-		pc:    threadStartPC(),
+		pc:    startPC,
 		lo:    uintptr(unsafe.Pointer(&t.paint[0])),
-		hi:    hi,
+		hi:    entry + topReserve,
 		topsp: entry - startFrame,
 	}
 	t.returned, t.exiting, t.err = false, false, nil

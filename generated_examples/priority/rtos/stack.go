@@ -52,6 +52,9 @@ func (rt *Runtime) mapStacks() error {
 		off += page
 		size := int(threadSpecs[i].stack)
 		t.canary = (*[canaryWords]uint64)(unsafe.Pointer(&mem[off]))
+		for j := range t.canary {
+			t.canary[j] = canaryWord
+		}
 		t.paint = unsafe.Slice((*uint64)(unsafe.Pointer(&mem[off+canaryArea])), (size-canaryArea-topReserve)/8)
 		for j := range t.paint {
 			t.paint[j] = paintWord

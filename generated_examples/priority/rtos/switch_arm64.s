@@ -98,6 +98,16 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVD	R0, ret+8(FP)
 	RET
 
+// func mword(off uintptr) uintptr
+// mword reads the word at offset off in the running goroutine's m.
+TEXT ·mword(SB), NOSPLIT, $0-16
+	MOVD	const_gM(g), R1
+	MOVD	off+0(FP), R0
+	ADD	R0, R1, R0
+	MOVD	(R0), R0
+	MOVD	R0, ret+8(FP)
+	RET
+
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8

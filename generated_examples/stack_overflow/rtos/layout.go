@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // goVersion is the Go release whose goroutine layout this package relies on.
@@ -28,6 +30,10 @@ const (
 	gGoid        = 152 // checked at start-up against runtime.Stack
 	// gPreemptShrink is g.preemptShrink, a bool Run clears.
 	gPreemptShrink = 179
+	gM             = 48  // g.m
+	mCurg          = 184 // m.curg, checked at start-up
+	mProcid        = 64  // m.procid (the OS thread ID), checked at start-up
+	mLocks         = 264 // m.locks: runtime locks held (preemption is unsafe)
 	// stackPreempt is the runtime's preemption marker in g.stackguard0
 	// (uintptrMask & -1314); the switcher leaves it in place.
 	stackPreempt = -1314
@@ -52,7 +58,7 @@ func checkLayout() error {
 type layoutProbe struct {
 	lo, hi, guard, topsp, local          uintptr
 	deferOut, deferIn, panicOut, panicIn uintptr
-	status, goid                         uintptr
+	status, goid, procid, tid, locks     uintptr
 	header                               string
 }
 
@@ -71,6 +77,9 @@ func probeLayout() error {
 			q.guard, q.topsp = gword(gStackguard0), gword(gStktopsp)
 			q.deferOut, q.panicOut = gword(gDefer), gword(gPanic)
 			q.status, q.goid = gword(gStatus)&0xffffffff, gword(gGoid)
+			runtime.LockOSThread()
+			q.procid, q.tid, q.locks = mword(mProcid), uintptr(unix.Gettid()), mword(mLocks)&0xffffffff
+			runtime.UnlockOSThread()
 			buf := make([]byte, 64)
 			q.header = string(buf[:runtime.Stack(buf, false)])
 			func() {
@@ -106,6 +115,10 @@ func probeLayout() error {
 		return &LayoutError{Detail: "g._panic does not follow panics"}
 	case p.status != 2: // _Grunning
 		return &LayoutError{Detail: fmt.Sprintf("g.atomicstatus is %d, not _Grunning", p.status)}
+	case p.procid != p.tid:
+		return &LayoutError{Detail: fmt.Sprintf("m.procid %d is not the thread ID %d", p.procid, p.tid)}
+	case p.locks != 0:
+		return &LayoutError{Detail: fmt.Sprintf("m.locks is %d in ordinary code", p.locks)}
 	case !strings.HasPrefix(p.header, fmt.Sprintf("goroutine %d ", p.goid)):
 		return &LayoutError{Detail: fmt.Sprintf("g.goid %d does not match %q", p.goid, p.header)}
 	}

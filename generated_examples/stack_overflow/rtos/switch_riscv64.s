@@ -93,6 +93,16 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	A0, ret+8(FP)
 	RET
 
+// func mword(off uintptr) uintptr
+// mword reads the word at offset off in the running goroutine's m.
+TEXT ·mword(SB), NOSPLIT, $0-16
+	MOV	const_gM(g), A1
+	MOV	off+0(FP), A0
+	ADD	A1, A0
+	MOV	(A0), A0
+	MOV	A0, ret+8(FP)
+	RET
+
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8

@@ -91,6 +91,17 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	AX, ret+8(FP)
 	RET
 
+// func mword(off uintptr) uintptr
+// mword reads the word at offset off in the running goroutine's m.
+TEXT ·mword(SB), NOSPLIT, $0-16
+	MOVQ	TLS, CX
+	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	const_gM(CX), CX
+	MOVQ	off+0(FP), AX
+	MOVQ	(CX)(AX*1), AX
+	MOVQ	AX, ret+8(FP)
+	RET
+
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8

@@ -1,0 +1,91 @@
+package emit
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gthreadgen/gthreadgen/internal/config"
+	"github.com/gthreadgen/gthreadgen/internal/model"
+)
+
+func files(t *testing.T, yaml string) map[string]string {
+	t.Helper()
+	cfg, err := config.Parse("rtos.yaml", []byte(yaml), model.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Files(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for i, f := range fs {
+		if i > 0 && fs[i-1].Name >= f.Name {
+			t.Errorf("files not sorted: %s before %s", fs[i-1].Name, f.Name)
+		}
+		out[f.Name] = string(f.Data)
+	}
+	return out
+}
+
+// TestSpecialised: the output is sized and named from the config, and code
+// for a feature the config does not use is not emitted at all.
+func TestSpecialised(t *testing.T) {
+	coop := files(t, "package: ctl\nstack: {guard: false}\nthreads:\n  - {name: left_arm, priority: 7, stack: 8KiB}\n  - {name: right_arm}\n")
+	th := coop["threads.go"]
+	for _, want := range []string{
+		"const NumThreads = 2",
+		"LeftArm ThreadID = 0",
+		"RightArm ThreadID = 1",
+		"LeftArm func(rt *Runtime)",
+		`errPrefix = "ctl: "`,
+		"prio:      7",
+		"stack:     8192",
+	} {
+		if !strings.Contains(th, want) {
+			t.Errorf("threads.go lacks %q", want)
+		}
+	}
+	if _, ok := coop["preempt.go"]; ok {
+		t.Error("a cooperative config got preempt.go")
+	}
+	for _, absent := range []string{"sigHandler", "preemptTrampoline", "XSAVE"} {
+		if strings.Contains(coop["switch_amd64.s"], absent) {
+			t.Errorf("a cooperative config's switcher contains %s", absent)
+		}
+	}
+	if strings.Contains(coop["stack.go"], "Mprotect") {
+		t.Error("guard: false still protects guard pages")
+	}
+
+	pre := files(t, "package: ctl\nscheduler: {time_slice: 4ms}\nthreads:\n  - {name: a}\n")
+	if !strings.Contains(pre["preempt.go"], "const TimeSlice = 4 * time.Millisecond") {
+		t.Errorf("preempt.go does not carry the slice:\n%.400s", pre["preempt.go"])
+	}
+	for _, want := range []string{"sigHandler", "preemptTrampoline", "XSAVE64"} {
+		if !strings.Contains(pre["switch_amd64.s"], want) {
+			t.Errorf("a preemptive config's switcher lacks %s", want)
+		}
+	}
+	if !strings.Contains(pre["stack.go"], "Mprotect") {
+		t.Error("guard pages are on by default")
+	}
+}
+
+func TestGoDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		10 * time.Millisecond:   "10 * time.Millisecond",
+		1500 * time.Microsecond: "1500 * time.Microsecond",
+		2 * time.Second:         "2 * time.Second",
+		1001 * time.Nanosecond:  "1001 * time.Nanosecond",
+	} {
+		if got := goDuration(d); got != want {
+			t.Errorf("goDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
