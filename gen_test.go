@@ -215,27 +215,29 @@ func TestExamplesRun(t *testing.T) {
 	}
 }
 
-// TestMaxTestsEmulated runs the runtime test suite of generated_examples/max
-// (TestXxx only, no benchmarks) under qemu-user for every architecture other
-// than the host's that max.yaml lists. Natively, go test ./... runs it.
-func TestMaxTestsEmulated(t *testing.T) {
+// TestExampleTestsEmulated runs the tests of every example that has some
+// (generated_examples/max/runtime_test.go above all) under qemu-user, for
+// every architecture other than the host's that its config lists: GOARCH=X
+// go test -exec qemu-X. Natively, go test ./... runs them.
+func TestExampleTestsEmulated(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the max tests under qemu-user")
+		t.Skip("builds and runs the example tests under qemu-user")
 	}
 	if runtime.GOOS != "linux" {
 		t.Skip("the generated runtimes are for linux")
 	}
 	for _, ex := range examples(t) {
-		if ex.name != "max" {
+		dir := filepath.Dir(ex.pkgDir)
+		if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) == 0 {
 			continue
 		}
 		for _, arch := range archs(t, ex) {
 			if arch == runtime.GOARCH {
 				continue
 			}
-			t.Run(arch, func(t *testing.T) {
+			t.Run(ex.name+"/"+arch, func(t *testing.T) {
 				emu := emulator(t, arch)
-				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(filepath.Dir(ex.pkgDir)))
+				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(dir))
 				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, emulatorEnv+"="+emu)
 				out, err := cmd.CombinedOutput()
 				if err != nil {
