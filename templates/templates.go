@@ -24,6 +24,14 @@ type Data struct {
 	Guard     bool   // guard pages below the stacks
 	GoVersion string // e.g. "go1.26"
 	GoNext    string // the first release not supported, e.g. "go1.27"
+
+	// The services the config uses; services.go.tmpl is rendered only when
+	// Services is true, and emits only the kinds used.
+	Services   bool // Sleep, SleepUntil and timeouts: any service
+	Semaphores bool
+	Mutexes    bool
+	Queues     bool
+	Events     bool
 }
 
 // Names lists the templates, sorted; each renders the file of the same name

@@ -60,6 +60,11 @@ func Files(m *model.Model) ([]File, error) {
 		return add(name, data, err)
 	}
 	on, off := race(m, header)
+	if m.Services.Any() {
+		if err := addJen("service_objects.go", serviceObjects(m, header)); err != nil {
+			return nil, err
+		}
+	}
 	for _, j := range []struct {
 		name string
 		f    *jen.File
@@ -79,8 +84,17 @@ func Files(m *model.Model) ([]File, error) {
 		Guard:     m.Guard,
 		GoVersion: model.GoVersion,
 		GoNext:    nextGo(model.GoVersion),
+
+		Services:   m.Services.Any(),
+		Semaphores: len(m.Services.Semaphores) > 0,
+		Mutexes:    len(m.Services.Mutexes) > 0,
+		Queues:     len(m.Services.Queues) > 0,
+		Events:     len(m.Services.Events) > 0,
 	}
 	for _, name := range templates.Names() {
+		if name == "services.go.tmpl" && !td.Services {
+			continue // a config without services gets no service code
+		}
 		data, err := templates.Render(name, td)
 		if err := add(strings.TrimSuffix(name, ".tmpl"), data, err); err != nil {
 			return nil, err
