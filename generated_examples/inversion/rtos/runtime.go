@@ -320,7 +320,7 @@ func (rt *Runtime) Yield() error {
 	if next == cur {
 		return nil
 	}
-	if next.prio == cur.prio && rt.svc.holding&(1<<cur.id) != 0 {
+	if rt.svc.holding != 0 && rt.svc.holding&(1<<cur.id) != 0 && next.prio == cur.prio {
 		return nil // a mutex holder gives the CPU only to more urgent threads
 	}
 	// switchThread, written out: the call would cost a tenth of a switch.
