@@ -15,9 +15,10 @@ import (
 
 // Limits of the services section.
 const (
-	MaxServices = 32      // most objects of one kind (semaphores, mutexes, queues, events)
-	MaxCount    = 1 << 30 // largest initial semaphore count
-	MaxCapacity = 1 << 16 // largest queue capacity
+	MaxServices = 32       // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount    = 1 << 30  // largest initial semaphore count
+	MaxCapacity = 1 << 16  // largest queue capacity
+	MaxQueueMem = 64 << 20 // largest queue buffer in bytes (capacity times element size)
 )
 
 // Services is the optional services section. A config without it (or with
@@ -157,6 +158,9 @@ func (p *parser) services(cfg *Config, top fields) {
 		} else if t, ok := p.str(n, at, "a Go type such as int"); ok {
 			if typ, msg := checkType(t); msg != "" {
 				p.errorf(n, at, "%s", msg)
+			} else if size := typeSize(typ); size*int64(max(q.Capacity, 1)) > MaxQueueMem {
+				p.errorf(n, at, "the queue would need %d bytes (capacity %d times %d bytes); at most %d are allowed",
+					size*int64(max(q.Capacity, 1)), max(q.Capacity, 1), size, MaxQueueMem)
 			} else {
 				q.Type = typ
 			}
@@ -243,6 +247,16 @@ func checkType(s string) (string, string) {
 			msg, quote(s))
 	}
 	return types.ExprString(e), ""
+}
+
+// typeSize returns the size in bytes on amd64 of a type that checkType
+// accepted (the element types use predeclared types only).
+func typeSize(typ string) int64 {
+	tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, typ)
+	if err != nil || !tv.IsType() {
+		return 1 << 62
+	}
+	return types.SizesFor("gc", "amd64").Sizeof(tv.Type)
 }
 
 func allowedType(e ast.Expr) string {
