@@ -170,14 +170,18 @@ func (rt *Runtime) mostUrgent(m uint32) *thread {
 // preempt switches from cur to a ready thread of higher priority, if any:
 // every service call that wakes a thread is a scheduling point.
 func (rt *Runtime) preempt(cur *thread) {
+	if rt.svc.timed != 0 {
+		rt.wakeDue()
+	}
 	if next := rt.pick(); next != nil && next.prio > cur.prio {
 		cur.state = Ready
 		rt.switchThread(cur, next)
 	}
 }
 
-// wakeDue ends the timed waits whose deadline has passed. pick calls it
-// whenever a timed wait exists.
+// wakeDue ends the timed waits whose deadline has passed. Yield, idle and
+// preempt call it before pick whenever a timed wait exists (pick itself
+// stays small enough to be inlined).
 func (rt *Runtime) wakeDue() {
 	now := nanotime()
 	if now < rt.svc.next {
@@ -203,11 +207,15 @@ func (rt *Runtime) wakeDue() {
 // deadline. It returns nil when nothing can ever wake a thread, and cur
 // itself, made running again, when cur's own timed wait ended.
 func (rt *Runtime) idle(cur *thread) *thread {
+	if rt.svc.timed != 0 {
+		rt.wakeDue()
+	}
 	next := rt.pick()
 	for next == nil && rt.svc.timed != 0 {
 		if d := rt.svc.next - nanotime(); d > 0 {
 			time.Sleep(time.Duration(d))
 		}
+		rt.wakeDue()
 		next = rt.pick()
 	}
 	if next == cur {

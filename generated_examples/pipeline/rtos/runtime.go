@@ -316,6 +316,9 @@ func (rt *Runtime) Yield() error {
 	if cur == nil {
 		return ErrNotInThread
 	}
+	if rt.svc.timed != 0 {
+		rt.wakeDue() // a due sleeper may be the most urgent thread now
+	}
 	next := rt.pick()
 	if next == cur {
 		return nil
@@ -533,9 +536,6 @@ func (rt *Runtime) unready(t *thread) {
 // runnable thread, and within it the first runnable thread after the one that
 // ran last (round-robin in table order). Constant time.
 func (rt *Runtime) pick() *thread {
-	if rt.svc.timed != 0 {
-		rt.wakeDue()
-	}
 	if rt.prios == 0 {
 		return nil
 	}
