@@ -355,10 +355,51 @@ func TestDeadlockReport(t *testing.T) {
 	if got, want := err.Error(), "rtos: deadlock: every live thread is blocked: fast joins slow, slow waits on semaphore ticks, logger waits on events done"; got != want {
 		t.Errorf("Error() = %q,\nwant %q", got, want)
 	}
-	// The runtime is usable again: the next Run starts from the initial state.
-	rt2 := newRT(t, nil, nil, nil)
-	if err := rt2.Run(); err != nil {
-		t.Errorf("a fresh Run after a deadlock: %v", err)
+	// The next Run starts from the initial state and ends the same way.
+	if err2 := rt.Run(); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("second Run = %v, want the same deadlock", err2)
+	}
+}
+
+// TestErrorWhileOthersWait: a panic stops Run at once even while other
+// threads sleep or wait with timeouts, and the next Run starts afresh:
+// no stale sleeper, waiter or count survives.
+func TestErrorWhileOthersWait(t *testing.T) {
+	runs := 0
+	var states []rtos.State
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		runs++
+		rt.Ticks().Release()
+		rt.Sleep(time.Millisecond)
+		states = append(states, rt.Stats().Threads[rtos.Slow].State, rt.Stats().Threads[rtos.Logger].State)
+		if runs == 1 {
+			panic("boom")
+		}
+	}, func(rt *rtos.Runtime) {
+		if runs == 1 {
+			rt.Sleep(time.Hour)
+		}
+	}, func(rt *rtos.Runtime) {
+		if runs == 1 {
+			rt.Done().Wait(1, true, time.Hour)
+		}
+	})
+	start := time.Now()
+	var pe *rtos.PanicError
+	if err := rt.Run(); !errors.As(err, &pe) {
+		t.Fatalf("first Run = %v, want a *PanicError", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the panic took %v to stop Run: it waited for the sleepers", d)
+	}
+	if c := rt.Ticks().Count(); c != 1 {
+		t.Errorf("count after the first Run %d, want 1", c)
+	}
+	if err := rt.Run(); err != nil {
+		t.Fatalf("second Run = %v", err)
+	}
+	if fmt.Sprint(states) != "[blocked blocked finished finished]" {
+		t.Errorf("states of slow and logger seen by fast: %v", states)
 	}
 }
 

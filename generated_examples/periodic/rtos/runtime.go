@@ -36,7 +36,7 @@ const (
 	Ready
 	// Running: the thread that has the CPU.
 	Running
-	// Blocked: waiting in Join.
+	// Blocked: waiting in Join, Sleep or another blocking service.
 	Blocked
 	// Finished: returned, called Exit, or was stopped by an error.
 	Finished
