@@ -422,3 +422,34 @@ func TestNoDeadlockWhileTimeoutPending(t *testing.T) {
 	}
 	e.report(t)
 }
+
+// TestSleepUntilDoesNotDrift: a periodic loop on SleepUntil with
+// next = next.Add(period) ends after n periods, not n periods plus n times
+// the wake-up latency and the work done in each period.
+func TestSleepUntilDoesNotDrift(t *testing.T) {
+	const period, n = 2 * time.Millisecond, 25
+	var took time.Duration
+	var e errs
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		start := time.Now()
+		next := start
+		for range n {
+			next = next.Add(period)
+			if err := rt.SleepUntil(next); err != nil {
+				e.add("SleepUntil: %v", err)
+			}
+			for end := time.Now().Add(period / 2); time.Now().Before(end); {
+				// half a period of work
+			}
+		}
+		took = time.Since(start)
+	}, nil, nil)
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	e.report(t)
+	// Sleep(period) in the loop would take n*1.5 periods plus latencies.
+	if want := n * period; took < want || took > want+5*period {
+		t.Errorf("%d periods of %v took %v, want %v plus at most the last period's work", n, period, took, want)
+	}
+}
