@@ -453,3 +453,51 @@ func TestSleepUntilDoesNotDrift(t *testing.T) {
 		t.Errorf("%d periods of %v took %v, want %v plus at most the last period's work", n, period, took, want)
 	}
 }
+
+// TestJoinTimeout: JoinTimeout gives up after its timeout while the target
+// runs on, returns nil when the target finishes in time, and a timed-out
+// joiner is not woken later by the target's end.
+func TestJoinTimeout(t *testing.T) {
+	var e errs
+	var order []string
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		if err := rt.JoinTimeout(rtos.Slow, 0); !errors.Is(err, rtos.ErrTimeout) {
+			e.add("JoinTimeout(0) = %v", err)
+		}
+		if err := rt.JoinTimeout(rtos.Slow, 5*time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
+			e.add("JoinTimeout(5ms) of a thread sleeping 30ms = %v", err)
+		}
+		order = append(order, "fast timed out")
+		// Now wait on something else: slow's end must not wake this wait.
+		if err := rt.Ticks().Acquire(rtos.Forever); err != nil {
+			e.add("Acquire: %v", err)
+		}
+		order = append(order, "fast acquired")
+		if err := rt.JoinTimeout(rtos.Logger, 100*time.Millisecond); err != nil {
+			e.add("JoinTimeout of a thread that ends in time = %v", err)
+		}
+		order = append(order, "fast joined logger")
+		// The join's deadline must be gone: nothing sets the flag, so this
+		// is a deadlock, not a time-out 100ms later.
+		_, err := rt.Done().Wait(1, true, rtos.Forever)
+		e.add("Wait(Forever) with nobody to set the flag returned: %v", err)
+	}, func(rt *rtos.Runtime) {
+		rt.Sleep(30 * time.Millisecond)
+		order = append(order, "slow done")
+	}, func(rt *rtos.Runtime) {
+		rt.Sleep(60 * time.Millisecond)
+		order = append(order, "logger releases")
+		rt.Ticks().Release()
+		rt.Sleep(10 * time.Millisecond)
+		order = append(order, "logger done")
+	})
+	err := rt.Run()
+	if want := "rtos: deadlock: every live thread is blocked: fast waits on events done"; err == nil || err.Error() != want {
+		t.Errorf("Run = %v, want %s", err, want)
+	}
+	e.report(t)
+	want := "fast timed out, slow done, logger releases, fast acquired, logger done, fast joined logger"
+	if got := strings.Join(order, ", "); got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
+	}
+}

@@ -32,7 +32,7 @@ var Reserved = []string{
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).
-	"Sleep", "SleepUntil", "Forever", "Semaphore", "Mutex", "Queue", "Events", "WaitKind",
+	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events", "WaitKind",
 	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",
 }
 

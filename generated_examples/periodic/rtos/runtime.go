@@ -657,6 +657,7 @@ func (rt *Runtime) finish(t *thread) {
 	rt.unready(t)
 	for m := t.joiners; m != 0; m &= m - 1 {
 		j := &rt.threads[bits.TrailingZeros32(m)]
+		rt.svc.timed &^= 1 << j.id // JoinTimeout's deadline
 		j.state = Ready
 		rt.ready(j)
 	}

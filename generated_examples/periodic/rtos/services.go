@@ -44,10 +44,10 @@ type svcThread struct {
 // services is the service state of one runtime.
 type services struct {
 	th      [NumThreads]svcThread
-	timed   uint32                    // threads blocked with a deadline
-	next    int64                     // a lower bound of the earliest deadline in timed
-	holding uint32                    // threads holding a mutex
-	waitq   [numWaitQueues + 1]uint32 // per wait queue: the threads in it
+	timed   uint32                // threads blocked with a deadline
+	next    int64                 // a lower bound of the earliest deadline in timed
+	holding uint32                // threads holding a mutex
+	waitq   [numWaitQueues]uint32 // per wait queue: the threads in it
 	objs    serviceObjects
 }
 
@@ -97,7 +97,9 @@ func deadline(timeout time.Duration) int64 {
 func (rt *Runtime) block(cur *thread, q uint8, deadline int64) (timedOut bool) {
 	s := &rt.svc.th[cur.id]
 	s.waiting, s.obj, s.timedOut = true, q, false
-	rt.svc.waitq[min(q, numWaitQueues)] |= 1 << cur.id
+	if q != noWait {
+		rt.svc.waitq[q] |= 1 << cur.id
+	}
 	if deadline != 0 {
 		s.deadline = deadline
 		if rt.svc.timed == 0 || deadline < rt.svc.next {
@@ -116,7 +118,9 @@ func (rt *Runtime) block(cur *thread, q uint8, deadline int64) (timedOut bool) {
 // queue. It does not switch.
 func (rt *Runtime) wake(t *thread) {
 	s := &rt.svc.th[t.id]
-	rt.svc.waitq[min(s.obj, numWaitQueues)] &^= 1 << t.id
+	if s.obj != noWait {
+		rt.svc.waitq[s.obj] &^= 1 << t.id
+	}
 	rt.svc.timed &^= 1 << t.id // next stays a lower bound
 	t.state = Ready
 	rt.ready(t)
@@ -252,6 +256,38 @@ func (rt *Runtime) SleepUntil(t time.Time) error {
 		return nil
 	}
 	return rt.sleep(cur, deadline(d))
+}
+
+// JoinTimeout is Join with a timeout (Forever: none; 0: do not wait): it
+// returns ErrTimeout when thread id has not finished in time.
+func (rt *Runtime) JoinTimeout(id ThreadID, timeout time.Duration) error {
+	cur := rt.self()
+	if cur == nil {
+		return ErrNotInThread
+	}
+	if int(id) >= NumThreads {
+		return ErrNoSuchThread
+	}
+	if id == cur.id {
+		return ErrJoinSelf
+	}
+	t := &rt.threads[id]
+	if t.state == Finished || t.state == Inactive {
+		return nil
+	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	if err := rt.mayBlock(cur); err != nil {
+		return err
+	}
+	t.joiners |= 1 << cur.id
+	cur.joining = id
+	if rt.block(cur, noWait, deadline(timeout)) {
+		t.joiners &^= 1 << cur.id
+		return ErrTimeout
+	}
+	return nil
 }
 
 func (rt *Runtime) sleep(cur *thread, deadline int64) error {
