@@ -122,7 +122,7 @@ func AMD64(opt Options) *Arch {
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
 	if opt.Preempt {
-		amd64Preempt(a)
+		amd64Preempt(a, opt)
 	}
 	a.Consts = []Const{{
 		Name: "startFrame",
@@ -157,7 +157,7 @@ func amd64Guard(f *Func, g string) {
 
 // amd64Preempt adds the time-slice preemption functions: the signal handler,
 // its restorer, the trampoline it redirects a thread into, and helpers.
-func amd64Preempt(a *Arch) {
+func amd64Preempt(a *Arch, opt Options) {
 	const (
 		// Offsets in the kernel's siginfo_t and ucontext_t (linux/amd64).
 		siCode       = "8"
@@ -210,10 +210,23 @@ func amd64Preempt(a *Arch) {
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
 	h.I("SUBQ", "preemptState_sliceStart(AX)", "CX")
 	h.I("CMPQ", "CX", "$const_ticksPerSlice")
-	h.I("JLO", "done")
+	h.I("JHS", "over")
+	if opt.Services {
+		h.Comment("Within the slice only a timed wait that came due may want the CPU.")
+		h.I("MOVQ", "preemptState_rt(AX)", "R8")
+		h.I("CMPL", "(Runtime_svc+services_timed)(R8)", "$0")
+		h.I("JEQ", "done")
+		h.I("MOVL", "$0", "preemptState_sliceOver(AX)")
+		h.I("JMP", "check")
+	} else {
+		h.I("JMP", "done")
+	}
+	h.Label("over")
 	h.Comment("The slice is over. Preempt now if the interrupted point is safe;\n" +
 		"otherwise leave it pending for the next tick, Check or Yield.")
 	h.I("MOVL", "$1", "preemptState_pending(AX)")
+	h.I("MOVL", "$1", "preemptState_sliceOver(AX)")
+	h.Label("check")
 	h.Comment("The runner goroutine on the thread's stack (not g0, not the signal g).")
 	loadG(h, "CX")
 	h.I("MOVQ", "const_gStackLo(CX)", "R8")
@@ -261,12 +274,11 @@ func amd64Preempt(a *Arch) {
 	h.I("MOVQ", "R9", ucRSP+"(DX)")
 	h.I("LEAQ", "·preemptTrampoline(SB)", "R10")
 	h.I("MOVQ", "R10", ucRIP+"(DX)")
-	h.I("MOVL", "$0", "preemptState_pending(AX)")
-	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
-	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
 	h.I("MOVQ", "R14", "preemptState_entryTSC(AX)")
 	h.I("RET")
 	h.Label("unsafe")
+	h.I("CMPL", "preemptState_sliceOver(AX)", "$0")
+	h.I("JEQ", "done")
 	h.I("INCQ", "preemptState_deferred(AX)")
 	h.Label("done")
 	h.I("RET")

@@ -115,6 +115,9 @@ type Options struct {
 	// Only the architectures in model.Preemptive implement it; the config
 	// refuses a time slice for the others, so they never see it set.
 	Preempt bool
+	// Services: with Preempt, every tick also lets a due sleeper of higher
+	// priority preempt the running thread (reads Runtime.svc.timed).
+	Services bool
 }
 
 // Archs returns the emitters by GOARCH.

@@ -28,6 +28,14 @@ type Data struct {
 	// expression ("10 * time.Millisecond").
 	Preempt     bool
 	TimeSliceGo string
+
+	// The services the config uses; services.go.tmpl is rendered only when
+	// Services is true, and emits only the kinds used.
+	Services   bool // Sleep, SleepUntil and timeouts: any service
+	Semaphores bool
+	Mutexes    bool
+	Queues     bool
+	Events     bool
 }
 
 // Names lists the templates, sorted; each renders the file of the same name

@@ -16,6 +16,21 @@
 //	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
 //	    stack: 16KiB      # optional size; default stack.default
 //	    autostart: false  # optional; default true
+//	services:             # optional; absent: no service code is generated
+//	  sleep: true         # optional; Sleep and SleepUntil (implied by any service below)
+//	  semaphores:         # counting semaphores
+//	    - name: slots     # service names follow the thread name rules
+//	      initial: 2      # optional; 0 (default) to MaxCount
+//	  mutexes:            # immediate-ceiling mutexes
+//	    - name: bus
+//	      users: [ping]   # required; the threads that may lock it
+//	  queues:             # fixed-capacity message queues
+//	    - name: jobs
+//	      capacity: 8     # required; 1 to MaxCapacity
+//	      type: "[4]int"  # required; predeclared types, arrays and structs of them
+//	  events:             # 32 event flags each
+//	    - name: alarms
+//	      initial: 0      # optional; the flags set at Run, 0 to 2^32-1
 //
 // A size is a YAML integer (bytes) or a string such as "16KiB" or "16 KiB"
 // with the unit B, KiB or MiB. Every stack size must be a multiple of
@@ -68,6 +83,7 @@ type Config struct {
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
 	Guard        bool          // stack.guard, default true
 	Threads      []Thread      // in config order
+	Services     Services      // the services section; zero when absent
 }
 
 // Thread is one green thread of the config.
@@ -158,7 +174,7 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 // Field names allowed at each level, in schema order (also the order in
 // which "did you mean" suggestions are tried).
 var (
-	topFields       = []string{"version", "package", "arch", "scheduler", "stack", "threads"}
+	topFields       = []string{"version", "package", "arch", "scheduler", "stack", "threads", "services"}
 	schedulerFields = []string{"time_slice"}
 	stackFields     = []string{"default", "guard"}
 	threadFields    = []string{"name", "priority", "stack", "autostart"}
@@ -216,6 +232,7 @@ func (p *parser) parse(data []byte) *Config {
 	sliceOK := p.scheduler(cfg, top)
 	p.stack(cfg, top)
 	p.threads(cfg, top)
+	p.services(cfg, top)
 
 	// Cross-checks, using only values that decoded cleanly.
 	if archOK && sliceOK && cfg.TimeSlice > 0 {

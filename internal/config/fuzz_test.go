@@ -40,6 +40,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		checkConfig(t, cfg)
+		checkServices(t, cfg)
 	})
 }
 
@@ -86,6 +87,57 @@ func checkConfig(t *testing.T, cfg *Config) {
 		if th.Pos.Line < 1 || th.Pos.Col < 1 {
 			t.Errorf("thread %q: bad position %v", th.Name, th.Pos)
 		}
+	}
+}
+
+// checkServices fails t unless the services of a valid config keep their
+// invariants: distinct identifiers, users that are threads, valid sizes.
+func checkServices(t *testing.T, cfg *Config) {
+	t.Helper()
+	s := &cfg.Services
+	idents := map[string]bool{}
+	threads := map[string]bool{}
+	for _, th := range cfg.Threads {
+		idents[th.Ident] = true
+		threads[th.Name] = true
+	}
+	name := func(kind, n, id string) {
+		if !validName(n) || id != ident(n) || idents[id] || slices.Contains(testOpts.Reserved, id) {
+			t.Errorf("%s %q: bad, duplicate or reserved identifier %q", kind, n, id)
+		}
+		idents[id] = true
+	}
+	for _, x := range s.Semaphores {
+		name("semaphore", x.Name, x.Ident)
+		if x.Initial < 0 || x.Initial > MaxCount {
+			t.Errorf("semaphore %q: initial %d", x.Name, x.Initial)
+		}
+	}
+	for _, x := range s.Mutexes {
+		name("mutex", x.Name, x.Ident)
+		if len(x.Users) == 0 {
+			t.Errorf("mutex %q without users", x.Name)
+		}
+		for i, u := range x.Users {
+			if !threads[u] || slices.Index(x.Users, u) != i {
+				t.Errorf("mutex %q: bad or duplicate user %q", x.Name, u)
+			}
+		}
+	}
+	for _, x := range s.Queues {
+		name("queue", x.Name, x.Ident)
+		if x.Capacity < 1 || x.Capacity > MaxCapacity {
+			t.Errorf("queue %q: capacity %d", x.Name, x.Capacity)
+		}
+		if typ, msg := checkType(x.Type); msg != "" || typ != x.Type {
+			t.Errorf("queue %q: type %q does not check again: %q, %s", x.Name, x.Type, typ, msg)
+		}
+	}
+	for _, x := range s.Events {
+		name("events", x.Name, x.Ident)
+	}
+	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0 && !s.Sleep {
+		t.Errorf("services declared but Sleep is off")
 	}
 }
 

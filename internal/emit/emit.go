@@ -61,6 +61,11 @@ func Files(m *model.Model) ([]File, error) {
 		return add(name, data, err)
 	}
 	on, off := race(m, header)
+	if m.Services.Any() {
+		if err := addJen("service_objects.go", serviceObjects(m, header)); err != nil {
+			return nil, err
+		}
+	}
 	for _, j := range []struct {
 		name string
 		f    *jen.File
@@ -82,8 +87,17 @@ func Files(m *model.Model) ([]File, error) {
 		GoNext:      nextGo(model.GoVersion),
 		Preempt:     m.TimeSlice > 0,
 		TimeSliceGo: goDuration(m.TimeSlice),
+
+		Services:   m.Services.Any(),
+		Semaphores: len(m.Services.Semaphores) > 0,
+		Mutexes:    len(m.Services.Mutexes) > 0,
+		Queues:     len(m.Services.Queues) > 0,
+		Events:     len(m.Services.Events) > 0,
 	}
 	for _, name := range templates.Names() {
+		if name == "services.go.tmpl" && !td.Services {
+			continue // a config without services gets no service code
+		}
 		data, err := templates.Render(name, td)
 		if err == nil && len(bytes.TrimSpace(data)) == 0 {
 			continue // a template for a feature the config does not use
@@ -98,7 +112,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0})
+		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any()})
 		asm, err := asmgen.File(a, header)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err

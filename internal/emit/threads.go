@@ -124,6 +124,14 @@ the Go runtime try to grow the stack, which it cannot do for a stack it does
 not own: the program dies with "fatal error: stack size not a power of 2"
 and a traceback through the thread's frames. Size stacks with the high-water
 marks in Stats, or check StackLeft before deep recursion.`)
+	if m.Services.Any() {
+		b.WriteString(`
+
+The blocking services (Sleep, SleepUntil and the objects the config
+declares, reached through the Runtime method named after each) block only
+the calling thread; they are scheduling points too. When no thread is ready
+the runtime waits in the kernel until the next timed wake-up.`)
+	}
 	return b.String()
 }
 

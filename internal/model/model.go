@@ -29,6 +29,12 @@ var Reserved = []string{
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
+	"Check", "SetTimeSlice", "Latency",
+	// Methods of Runtime: a service name becomes a method that returns the service.
+	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
+	// The services API (services.go).
+	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events", "WaitKind",
+	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",
 }
 
 // Options are the config rules this build of the generator enforces.
@@ -51,6 +57,49 @@ type Model struct {
 	Threads   []Thread
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
+	Services   Services
+}
+
+// Services are the blocking services the config declares; the zero value
+// means none, and then no service code is generated.
+type Services struct {
+	Sleep      bool
+	Semaphores []Semaphore
+	Mutexes    []Mutex
+	Queues     []Queue
+	Events     []Event
+}
+
+// Any reports whether any service code is generated.
+func (s *Services) Any() bool {
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+}
+
+// Semaphore is a counting semaphore.
+type Semaphore struct {
+	Name, Ident string
+	Initial     int
+}
+
+// Mutex is a mutex with an immediate priority ceiling.
+type Mutex struct {
+	Name, Ident string
+	Users       []int // thread IDs
+	UserMask    uint32
+	Ceiling     int // the highest priority of its users
+}
+
+// Queue is a fixed-capacity message queue.
+type Queue struct {
+	Name, Ident string
+	Capacity    int
+	Type        string // Go type expression of the elements
+}
+
+// Event is a set of 32 event flags.
+type Event struct {
+	Name, Ident string
+	Initial     uint32
 }
 
 // Thread is one slot of the static thread table.
@@ -105,5 +154,37 @@ func New(c *config.Config) (*Model, error) {
 	}
 	slices.Sort(m.Priorities)
 	slices.Reverse(m.Priorities)
+
+	cs := &c.Services
+	m.Services.Sleep = cs.Any()
+	for _, s := range cs.Semaphores {
+		m.Services.Semaphores = append(m.Services.Semaphores, Semaphore{s.Name, s.Ident, s.Initial})
+	}
+	ids := map[string]int{}
+	for i, t := range c.Threads {
+		ids[t.Name] = i
+	}
+	for _, x := range cs.Mutexes {
+		mu := Mutex{Name: x.Name, Ident: x.Ident}
+		for _, u := range x.Users {
+			id, ok := ids[u]
+			if !ok {
+				return nil, fmt.Errorf("model: mutex %s: no thread %q", x.Name, u)
+			}
+			mu.Users = append(mu.Users, id)
+			mu.UserMask |= 1 << id
+			mu.Ceiling = max(mu.Ceiling, c.Threads[id].Priority)
+		}
+		if len(mu.Users) == 0 {
+			return nil, fmt.Errorf("model: mutex %s has no users", x.Name)
+		}
+		m.Services.Mutexes = append(m.Services.Mutexes, mu)
+	}
+	for _, q := range cs.Queues {
+		m.Services.Queues = append(m.Services.Queues, Queue{q.Name, q.Ident, q.Capacity, q.Type})
+	}
+	for _, e := range cs.Events {
+		m.Services.Events = append(m.Services.Events, Event{e.Name, e.Ident, e.Initial})
+	}
 	return m, nil
 }

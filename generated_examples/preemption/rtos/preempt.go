@@ -81,6 +81,7 @@ type preemptState struct {
 	ranges     [NumThreads][2]uintptr // thread bodies: [entry, end)
 	deferred   uint64                 // slices that ended at an unsafe point
 	entryTSC   uint64                 // the TSC when the handler that preempted last began
+	sliceOver  uint32                 // the last redirect ended a slice (else: a sleeper may be due)
 	timer      int32
 }
 
@@ -141,11 +142,6 @@ type preemptRuntime struct {
 }
 
 const latencySamples = 1024
-
-// procBase anchors the monotonic clock readings of the latency samples.
-var procBase = time.Now()
-
-func nanotime() int64 { return int64(time.Since(procBase)) }
 
 // SetTimeSlice changes the time slice of the next Runs: at least 1ms, or 0
 // to run cooperatively. It returns ErrRunning while Run is active.
@@ -406,16 +402,26 @@ func (rt *Runtime) releaseHandler() {
 }
 
 // preempted runs on the interrupted thread's stack, called by
-// preemptTrampoline after it saved the thread's registers. It switches to
-// the next ready thread of the same or a higher priority, if any.
+// preemptTrampoline after it saved the thread's registers. At the end of a
+// slice it switches to the next ready thread of the same or a higher
+// priority.
 func preempted(s *preemptState) {
 	rt := s.rt
-	s.pending = 0
-	cur := rt.current
-	rt.pre.preemptions++
-	rt.sample(s.entryTSC)
+	if s.sliceOver != 0 {
+		rt.pre.preemptions++
+		rt.sample(s.entryTSC)
+	}
+	rt.sliceEnd(rt.current, s.sliceOver != 0)
+}
+
+// sliceEnd is the scheduling point of a preemption or a Check.
+func (rt *Runtime) sliceEnd(cur *thread, over bool) {
+	if s := rt.pre.slot; s != nil && over {
+		s.pending = 0
+		s.sliceStart = s.ticks
+	}
 	next := rt.pick()
-	if next == cur {
+	if next == cur || (!over && next.prio <= cur.prio) {
 		return
 	}
 	cur.state = Ready
@@ -431,13 +437,8 @@ func (rt *Runtime) Check() error {
 		return ErrNotInThread
 	}
 	if s := rt.pre.slot; s != nil && s.pending != 0 {
-		s.pending = 0
-		s.sliceStart = s.ticks
 		rt.pre.preemptions++
-		if next := rt.pick(); next != cur {
-			cur.state = Ready
-			rt.switchThread(cur, next)
-		}
+		rt.sliceEnd(cur, true)
 	}
 	return nil
 }

@@ -498,6 +498,11 @@ func (rt *Runtime) Stats() Stats {
 
 // --- scheduler internals ---
 
+// nanotime is the Go runtime's monotonic clock in nanoseconds.
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
 // startPC is where every thread starts: the bottom frame of its stack.
 var startPC = threadStartPC()
 

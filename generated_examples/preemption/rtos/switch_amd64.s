@@ -152,10 +152,14 @@ counted:
 	MOVQ	preemptState_ticks(AX), CX
 	SUBQ	preemptState_sliceStart(AX), CX
 	CMPQ	CX, $const_ticksPerSlice
-	JLO	done
+	JHS	over
+	JMP	done
+over:
 	// The slice is over. Preempt now if the interrupted point is safe;
 	// otherwise leave it pending for the next tick, Check or Yield.
 	MOVL	$1, preemptState_pending(AX)
+	MOVL	$1, preemptState_sliceOver(AX)
+check:
 	// The runner goroutine on the thread's stack (not g0, not the signal g).
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -204,12 +208,11 @@ redirect:
 	MOVQ	R9, 160(DX)
 	LEAQ	·preemptTrampoline(SB), R10
 	MOVQ	R10, 168(DX)
-	MOVL	$0, preemptState_pending(AX)
-	MOVQ	preemptState_ticks(AX), CX
-	MOVQ	CX, preemptState_sliceStart(AX)
 	MOVQ	R14, preemptState_entryTSC(AX)
 	RET
 unsafe:
+	CMPL	preemptState_sliceOver(AX), $0
+	JEQ	done
 	INCQ	preemptState_deferred(AX)
 done:
 	RET

@@ -1,0 +1,318 @@
+package config
+
+import (
+	"fmt"
+	"go/ast"
+	goparser "go/parser"
+	"go/token"
+	"go/types"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits of the services section.
+const (
+	MaxServices = 32       // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount    = 1 << 30  // largest initial semaphore count
+	MaxCapacity = 1 << 16  // largest queue capacity
+	MaxQueueMem = 64 << 20 // largest queue buffer in bytes (capacity times element size)
+)
+
+// Services is the optional services section. A config without it (or with
+// nothing in it) generates no service code.
+type Services struct {
+	Sleep      bool // Sleep and SleepUntil; set whenever any object is declared
+	Semaphores []Semaphore
+	Mutexes    []Mutex
+	Queues     []Queue
+	Events     []Event
+}
+
+// Any reports whether the config uses any service.
+func (s *Services) Any() bool {
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+}
+
+// Semaphore is a counting semaphore.
+type Semaphore struct {
+	Name, Ident string
+	Initial     int
+	Pos         Pos
+}
+
+// Mutex is a mutex with an immediate priority ceiling.
+type Mutex struct {
+	Name, Ident string
+	Users       []string // thread names, in config order, no duplicates
+	Pos         Pos
+}
+
+// Queue is a fixed-capacity message queue.
+type Queue struct {
+	Name, Ident string
+	Capacity    int
+	Type        string // the element type, normalized on one line
+	Pos         Pos
+}
+
+// Event is a set of 32 event flags.
+type Event struct {
+	Name, Ident string
+	Initial     uint32
+	Pos         Pos
+}
+
+var (
+	servicesFields  = []string{"sleep", "semaphores", "mutexes", "queues", "events"}
+	semaphoreFields = []string{"name", "initial"}
+	mutexFields     = []string{"name", "users"}
+	queueFields     = []string{"name", "capacity", "type"}
+	eventFields     = []string{"name", "initial"}
+)
+
+// services fills cfg.Services. It runs after threads: service names must
+// not give the Go identifier of a thread, and mutex users name threads.
+func (p *parser) services(cfg *Config, top fields) {
+	f := p.section(top, "services", servicesFields, "a mapping such as {sleep: true}")
+	s := &cfg.Services
+	if n, at := f.get("sleep"); n != nil {
+		s.Sleep, _ = p.boolean(n, at)
+	}
+	idents := map[string]string{} // Go identifier -> what uses it
+	for _, t := range cfg.Threads {
+		if t.Ident != "" {
+			idents[t.Ident] = "thread " + quote(t.Name)
+		}
+	}
+	threads := map[string]bool{}
+	for _, t := range cfg.Threads {
+		threads[t.Name] = true
+	}
+	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(item string, v fields, name, id string, pos Pos) {
+		sem := Semaphore{Name: name, Ident: id, Pos: pos}
+		if n, at := v.get("initial"); n != nil {
+			if c, ok := p.integer(n, at, fmt.Sprintf("an integer from 0 to %d", MaxCount)); ok {
+				if c < 0 || c > MaxCount {
+					p.errorf(n, at, "must be an integer from 0 to %d, got %d", MaxCount, c)
+				}
+				sem.Initial = int(c)
+			}
+		}
+		s.Semaphores = append(s.Semaphores, sem)
+	})
+	p.serviceList(f, "mutexes", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(item string, v fields, name, id string, pos Pos) {
+		m := Mutex{Name: name, Ident: id, Pos: pos}
+		n, at := v.get("users")
+		switch {
+		case n == nil:
+			p.add(pos, at, "is required: the threads that lock this mutex, such as [a, b]")
+		case !p.checkTag(n, at):
+		case n.Kind != yaml.SequenceNode || len(n.Content) == 0:
+			p.errorf(n, at, "must be a non-empty list of thread names, got %s", describe(n))
+		default:
+			first := map[string]*yaml.Node{}
+			for i, u := range n.Content {
+				u = resolve(u)
+				up := fmt.Sprintf("%s[%d]", at, i)
+				name, ok := p.str(u, up, "a thread name")
+				if !ok {
+					continue
+				}
+				switch {
+				case first[name] != nil:
+					p.errorf(u, up, "duplicate user %s (first at %s)", quote(name), where(first[name], u))
+				case !threads[name]:
+					msg := "no thread is named " + quote(name)
+					var names []string
+					for _, t := range cfg.Threads {
+						names = append(names, t.Name)
+					}
+					if s := suggest(name, names); s != "" {
+						msg += "; did you mean " + quote(s) + "?"
+					}
+					p.errorf(u, up, "%s", msg)
+				default:
+					m.Users = append(m.Users, name)
+				}
+				first[name] = u
+			}
+		}
+		s.Mutexes = append(s.Mutexes, m)
+	})
+	p.serviceList(f, "queues", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(item string, v fields, name, id string, pos Pos) {
+		q := Queue{Name: name, Ident: id, Pos: pos}
+		want := fmt.Sprintf("an integer from 1 to %d", MaxCapacity)
+		if n, at := v.get("capacity"); n == nil {
+			p.add(pos, at, "is required: "+want)
+		} else if c, ok := p.integer(n, at, want); ok {
+			if c < 1 || c > MaxCapacity {
+				p.errorf(n, at, "must be %s, got %d", want, c)
+			}
+			q.Capacity = int(c)
+		}
+		if n, at := v.get("type"); n == nil {
+			p.add(pos, at, `is required: the element type, such as int or "struct{ id int; v [4]float64 }"`)
+		} else if t, ok := p.str(n, at, "a Go type such as int"); ok {
+			if typ, msg := checkType(t); msg != "" {
+				p.errorf(n, at, "%s", msg)
+			} else if size := typeSize(typ); size*int64(max(q.Capacity, 1)) > MaxQueueMem {
+				p.errorf(n, at, "the queue would need %d bytes (capacity %d times %d bytes); at most %d are allowed",
+					size*int64(max(q.Capacity, 1)), max(q.Capacity, 1), size, MaxQueueMem)
+			} else {
+				q.Type = typ
+			}
+		}
+		s.Queues = append(s.Queues, q)
+	})
+	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(item string, v fields, name, id string, pos Pos) {
+		e := Event{Name: name, Ident: id, Pos: pos}
+		if n, at := v.get("initial"); n != nil {
+			if c, ok := p.integer(n, at, "an integer from 0 to 4294967295"); ok {
+				if c < 0 || c > 1<<32-1 {
+					p.errorf(n, at, "must be an integer from 0 to 4294967295, got %d", c)
+				}
+				e.Initial = uint32(c)
+			}
+		}
+		s.Events = append(s.Events, e)
+	})
+	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0 {
+		s.Sleep = true
+	}
+}
+
+// serviceList walks the list services.<key>, checking each entry's name, and calls
+// each for every entry that is a mapping.
+func (p *parser) serviceList(f fields, key string, allowed []string, want string, idents map[string]string,
+	each func(item string, v fields, name, ident string, pos Pos)) {
+	n, at := f.get(key)
+	if n == nil || isNull(n) || !p.checkTag(n, at) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, at, "must be a list, got %s", describe(n))
+		return
+	}
+	if len(n.Content) > MaxServices {
+		p.errorf(n.Content[MaxServices], at, "at most %d %s are allowed, got %d", MaxServices, key, len(n.Content))
+	}
+	for i, item := range n.Content {
+		item = resolve(item)
+		ip := fmt.Sprintf("%s[%d]", at, i)
+		v, ok := p.mapping(item, ip, allowed, want)
+		if !ok {
+			continue
+		}
+		var name, id string
+		if nn, np := v.get("name"); nn == nil {
+			p.errorf(item, np, "is required")
+		} else if s, ok := p.str(nn, np, "a name such as "+strings.TrimSuffix(key, "es")); ok {
+			name = s
+			if !validName(s) {
+				p.errorf(nn, np, "must start with a lowercase letter and contain only lowercase letters, digits and underscores "+
+					"(it is turned into Go identifiers), got %s", quote(s))
+			} else {
+				id = ident(s)
+				if slices.Contains(p.opt.Reserved, id) {
+					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
+						quote(s), id)
+				} else if prev, dup := idents[id]; dup {
+					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s", quote(s), id, prev)
+				} else {
+					idents[id] = fmt.Sprintf("%s (line %d)", ip, nn.Line)
+				}
+			}
+		}
+		each(ip, v, name, id, posOf(item))
+	}
+}
+
+// predeclared are the Go types a queue element may be built from.
+var predeclared = []string{"bool", "string", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32",
+	"uint64", "uintptr", "byte", "rune", "float32", "float64", "complex64", "complex128"}
+
+// checkType parses s as a Go type expression built only of predeclared
+// types, arrays of constant length and structs, and returns it as gofmt
+// prints it, or why it is not allowed.
+func checkType(s string) (string, string) {
+	e, err := goparser.ParseExpr(s)
+	if err != nil {
+		return "", fmt.Sprintf("must be a Go type such as int or [4]float64, got %s (%v)", quote(s), err)
+	}
+	if msg := allowedType(e); msg != "" {
+		return "", fmt.Sprintf("%s: only predeclared types, arrays of a constant length and structs of them are allowed, got %s",
+			msg, quote(s))
+	}
+	return types.ExprString(e), ""
+}
+
+// typeSize returns the size in bytes on amd64 of a type that checkType
+// accepted (the element types use predeclared types only).
+func typeSize(typ string) int64 {
+	tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, typ)
+	if err != nil || !tv.IsType() {
+		return 1 << 62
+	}
+	return types.SizesFor("gc", "amd64").Sizeof(tv.Type)
+}
+
+func allowedType(e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.Ident:
+		if !slices.Contains(predeclared, t.Name) {
+			return fmt.Sprintf("%s is not a predeclared type", t.Name)
+		}
+		return ""
+	case *ast.ParenExpr:
+		return allowedType(t.X)
+	case *ast.ArrayType:
+		lit, ok := t.Len.(*ast.BasicLit)
+		if t.Len == nil {
+			return "slices are not allowed (they would allocate)"
+		}
+		if !ok || lit.Kind != token.INT {
+			return "an array length must be an integer literal"
+		}
+		if n, err := strconv.ParseInt(strings.ReplaceAll(lit.Value, "_", ""), 0, 64); err != nil || n > MaxCapacity {
+			return fmt.Sprintf("an array length must be at most %d", MaxCapacity)
+		}
+		return allowedType(t.Elt)
+	case *ast.StructType:
+		names := map[string]bool{}
+		for _, f := range t.Fields.List {
+			if f.Tag != nil {
+				return "struct tags are not allowed"
+			}
+			for _, n := range f.Names {
+				if !n.IsExported() {
+					return "struct field " + n.Name + " must be exported (the type is used from another package)"
+				}
+				if names[n.Name] {
+					return "duplicate field " + n.Name
+				}
+				names[n.Name] = true
+			}
+			if len(f.Names) == 0 {
+				return "embedded fields are not allowed"
+			}
+			if msg := allowedType(f.Type); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	case *ast.StarExpr:
+		return "pointers are not allowed"
+	case *ast.MapType:
+		return "maps are not allowed"
+	case *ast.ChanType:
+		return "channels are not allowed"
+	case *ast.FuncType:
+		return "functions are not allowed"
+	case *ast.InterfaceType:
+		return "interfaces are not allowed"
+	}
+	return "not a type"
+}

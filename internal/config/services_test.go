@@ -1,0 +1,177 @@
+package config
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The services cases join goodTests and errorTests in init, so that they
+// also seed FuzzParse.
+func init() {
+	goodTests = append(goodTests, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "services",
+		in: `package: rtos
+threads:
+  - {name: low, priority: 1}
+  - {name: high, priority: 5}
+services:
+  semaphores:
+    - {name: slots, initial: 2}
+    - name: empty
+  mutexes:
+    - name: bus
+      users: [low, high]
+  queues:
+    - name: jobs
+      capacity: 8
+      type: "struct{ ID int;  V [2]float64 }"
+  events:
+    - {name: alarms, initial: 0xff}
+`,
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "rtos", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads: []Thread{
+				{Name: "low", Ident: "Low", Priority: 1, Stack: DefaultStack, Autostart: true, Pos: Pos{3, 5}},
+				{Name: "high", Ident: "High", Priority: 5, Stack: DefaultStack, Autostart: true, Pos: Pos{4, 5}},
+			},
+			Services: Services{
+				Sleep:      true,
+				Semaphores: []Semaphore{{"slots", "Slots", 2, Pos{7, 7}}, {"empty", "Empty", 0, Pos{8, 7}}},
+				Mutexes:    []Mutex{{"bus", "Bus", []string{"low", "high"}, Pos{10, 7}}},
+				Queues:     []Queue{{"jobs", "Jobs", 8, "struct{ID int; V [2]float64}", Pos{13, 7}}},
+				Events:     []Event{{"alarms", "Alarms", 0xff, Pos{17, 7}}},
+			},
+		},
+	}, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "sleep only",
+		in:   "package: rtos\nthreads: [{name: a}]\nservices: {sleep: true}\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "rtos", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads:  []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{2, 11}}},
+			Services: Services{Sleep: true},
+		},
+	})
+	errorTests = append(errorTests, []struct {
+		name string
+		in   string
+		opt  *Options
+		want []string
+	}{
+		{"services section", "package: x\n" + threadsOK + "services: {sleep: maybe, semaphore: []}\n", nil, []string{
+			`rtos.yaml:3:19: services.sleep: must be true or false, got "maybe"`,
+			`rtos.yaml:3:26: services.semaphore: unknown field "semaphore"; did you mean "semaphores"?`}},
+		{"service names", `package: x
+threads: [{name: a}, {name: runner}]
+services:
+  semaphores:
+    - {name: a}
+    - {name: Slots}
+    - {initial: 1}
+    - {name: runner_, initial: -1}
+  events:
+    - {name: runtime}
+    - {name: ev, initial: 0x100000000}
+  mutexes:
+    - {name: ev, users: [a]}
+`, nil, []string{
+			`rtos.yaml:5:14: services.semaphores[0].name: name "a" gives the Go identifier A, already used by thread "a"`,
+			`rtos.yaml:6:14: services.semaphores[1].name: must start with a lowercase letter and contain only lowercase letters, digits and underscores (it is turned into Go identifiers), got "Slots"`,
+			`rtos.yaml:7:7: services.semaphores[2].name: is required`,
+			`rtos.yaml:8:14: services.semaphores[3].name: name "runner_" gives the Go identifier Runner, already used by thread "runner"`,
+			`rtos.yaml:8:32: services.semaphores[3].initial: must be an integer from 0 to 1073741824, got -1`,
+			`rtos.yaml:10:14: services.events[0].name: name "runtime" becomes the Go identifier Runtime, which the generated API already declares; pick another name`,
+			`rtos.yaml:11:14: services.events[1].name: name "ev" gives the Go identifier Ev, already used by services.mutexes[0] (line 13)`,
+			`rtos.yaml:11:27: services.events[1].initial: must be an integer from 0 to 4294967295, got 4294967296`}},
+		{"mutex users", `package: x
+threads: [{name: ping}, {name: pong}]
+services:
+  mutexes:
+    - {name: m1}
+    - {name: m2, users: []}
+    - {name: m3, users: [ping, pong, ping, pnog, 7]}
+    - {name: m4, users: ping}
+`, nil, []string{
+			`rtos.yaml:5:7: services.mutexes[0].users: is required: the threads that lock this mutex, such as [a, b]`,
+			`rtos.yaml:6:25: services.mutexes[1].users: must be a non-empty list of thread names, got a list`,
+			`rtos.yaml:7:38: services.mutexes[2].users[2]: duplicate user "ping" (first at line 7, column 26)`,
+			`rtos.yaml:7:44: services.mutexes[2].users[3]: no thread is named "pnog"; did you mean "ping"?`,
+			`rtos.yaml:7:50: services.mutexes[2].users[4]: must be a thread name, got 7`,
+			`rtos.yaml:8:25: services.mutexes[3].users: must be a non-empty list of thread names, got "ping"`}},
+		{"queues", `package: x
+threads: [{name: a}]
+services:
+  queues:
+    - {name: q1}
+    - {name: q2, capacity: 0, type: int}
+    - {name: q3, capacity: 65537, type: "[]int"}
+    - {name: q4, capacity: 1, type: "*int"}
+    - {name: q5, capacity: 1, type: "map[string]int"}
+    - {name: q6, capacity: 1, type: "struct{ id int }"}
+    - {name: q7, capacity: 1, type: "error"}
+    - {name: q8, capacity: 1, type: "[n]int"}
+    - {name: q9, capacity: 1, type: "int)"}
+    - {name: q10, capacity: 1, type: "struct{ A chan int }"}
+    - {name: q11, capacity: 1, type: "[1000000]byte"}
+    - {name: q12, capacity: 65536, type: "[65536]byte"}
+`, nil, []string{
+			`rtos.yaml:5:7: services.queues[0].capacity: is required: an integer from 1 to 65536`,
+			`rtos.yaml:5:7: services.queues[0].type: is required: the element type, such as int or "struct{ id int; v [4]float64 }"`,
+			`rtos.yaml:6:28: services.queues[1].capacity: must be an integer from 1 to 65536, got 0`,
+			`rtos.yaml:7:28: services.queues[2].capacity: must be an integer from 1 to 65536, got 65537`,
+			`rtos.yaml:7:41: services.queues[2].type: slices are not allowed (they would allocate): only predeclared types, arrays of a constant length and structs of them are allowed, got "[]int"`,
+			`rtos.yaml:8:37: services.queues[3].type: pointers are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "*int"`,
+			`rtos.yaml:9:37: services.queues[4].type: maps are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "map[string]int"`,
+			`rtos.yaml:10:37: services.queues[5].type: struct field id must be exported (the type is used from another package): only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ id int }"`,
+			`rtos.yaml:11:37: services.queues[6].type: error is not a predeclared type: only predeclared types, arrays of a constant length and structs of them are allowed, got "error"`,
+			`rtos.yaml:12:37: services.queues[7].type: an array length must be an integer literal: only predeclared types, arrays of a constant length and structs of them are allowed, got "[n]int"`,
+			`rtos.yaml:13:37: services.queues[8].type: must be a Go type such as int or [4]float64, got "int)" (1:4: expected 'EOF', found ')')`,
+			`rtos.yaml:14:38: services.queues[9].type: channels are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ A chan int }"`,
+			`rtos.yaml:15:38: services.queues[10].type: an array length must be at most 65536: only predeclared types, arrays of a constant length and structs of them are allowed, got "[1000000]byte"`,
+			`rtos.yaml:16:42: services.queues[11].type: the queue would need 4294967296 bytes (capacity 65536 times 65536 bytes); at most 67108864 are allowed`}},
+	}...)
+}
+
+// TestServicesAbsent: a config without services, or with an empty section,
+// uses none.
+func TestServicesAbsent(t *testing.T) {
+	for _, in := range []string{"package: x\n" + threadsOK, "package: x\n" + threadsOK + "services:\n", "package: x\n" + threadsOK + "services: {sleep: false, queues: []}\n"} {
+		cfg, err := Parse("rtos.yaml", []byte(in), testOpts)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if cfg.Services.Any() {
+			t.Errorf("%q: services %+v, want none", in, cfg.Services)
+		}
+	}
+}
+
+// TestCheckType: accepted element types come back normalized.
+func TestCheckType(t *testing.T) {
+	for in, want := range map[string]string{
+		"int": "int", "[4]float64": "[4]float64", "struct{A int; B [2]struct{C string}}": "struct{A int; B [2]struct{C string}}",
+		"(uint8)": "(uint8)", "[0x10]bool": "[0x10]bool", "struct{}": "struct{}", "[2][3]complex128": "[2][3]complex128",
+	} {
+		got, msg := checkType(in)
+		if msg != "" || got != want {
+			t.Errorf("checkType(%q) = %q, %q; want %q", in, got, msg, want)
+		}
+	}
+	_, err := Parse("rtos.yaml", []byte("package: x\n"+threadsOK+"services: {queues: [{name: q, capacity: 1, type: any}]}\n"), testOpts)
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 1 {
+		t.Fatalf("type any: %v", err)
+	}
+	if diff := cmp.Diff("services.queues[0].type", list[0].Path); diff != "" {
+		t.Error(diff)
+	}
+}

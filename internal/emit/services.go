@@ -1,0 +1,107 @@
+package emit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/gthreadgen/gthreadgen/internal/model"
+)
+
+// serviceObjects renders service_objects.go: the storage of the service
+// objects the config declares, their initial state, the names of their wait
+// queues and one accessor method per object, named after it, so that a
+// misspelled service name does not compile.
+func serviceObjects(m *model.Model, header string) *jen.File {
+	f := newFile(m, header)
+	s := &m.Services
+	var names []string // wait queue names, by index
+	queue := func(what string) int {
+		names = append(names, what)
+		return len(names) - 1
+	}
+
+	type obj struct {
+		ident, field, doc string
+		typ               string // the object's type: Semaphore, Queue[int], ...
+		init              jen.Dict
+	}
+	var objs []obj
+	rt := jen.Id("rt")
+	for i, x := range s.Semaphores {
+		q := queue("semaphore " + x.Name)
+		objs = append(objs, obj{x.Ident, fmt.Sprintf("semaphores[%d]", i),
+			fmt.Sprintf("semaphore %q, initial count %d", x.Name, x.Initial), "Semaphore",
+			jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("count"): jen.Lit(x.Initial), jen.Id("q"): jen.Lit(q)}})
+	}
+	for i, x := range s.Mutexes {
+		var users []string
+		for _, u := range x.Users {
+			users = append(users, m.Threads[u].Name)
+		}
+		objs = append(objs, obj{x.Ident, fmt.Sprintf("mutexes[%d]", i),
+			fmt.Sprintf("mutex %q, used by %s: priority ceiling %d", x.Name, strings.Join(users, ", "), x.Ceiling), "Mutex",
+			jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("index"): jen.Lit(i),
+				jen.Id("ceiling"): jen.Lit(x.Ceiling), jen.Id("users"): jen.Lit(int(x.UserMask))}})
+	}
+	for i, x := range s.Queues {
+		send := queue(fmt.Sprintf("queue %s (send: full)", x.Name))
+		recv := queue(fmt.Sprintf("queue %s (receive: empty)", x.Name))
+		objs = append(objs, obj{x.Ident, fmt.Sprintf("queue%d", i),
+			fmt.Sprintf("queue %q of %d %s", x.Name, x.Capacity, x.Type), "Queue[" + x.Type + "]",
+			jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("buf"): jen.Id(fmt.Sprintf("o.queue%dBuf[:]", i)),
+				jen.Id("send"): jen.Lit(send), jen.Id("recv"): jen.Lit(recv)}})
+	}
+	for i, x := range s.Events {
+		q := queue("events " + x.Name)
+		objs = append(objs, obj{x.Ident, fmt.Sprintf("events[%d]", i),
+			fmt.Sprintf("event flags %q, initially %#x", x.Name, x.Initial), "Events",
+			jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("flags"): jen.Lit(int(x.Initial)), jen.Id("q"): jen.Lit(q)}})
+	}
+
+	f.Comment("numWaitQueues is the number of wait queues of the service objects.")
+	f.Const().Id("numWaitQueues").Op("=").Lit(len(names))
+	f.Line()
+	f.Comment("waitNames describes each wait queue, for DeadlockError.")
+	f.Var().Id("waitNames").Op("=").Index(jen.Id("numWaitQueues")).String().ValuesFunc(func(g *jen.Group) {
+		for _, n := range names {
+			g.Lit(n)
+		}
+	})
+	f.Line()
+	f.Comment("serviceObjects holds every service object of one runtime.")
+	f.Type().Id("serviceObjects").StructFunc(func(g *jen.Group) {
+		if n := len(s.Semaphores); n > 0 {
+			g.Id("semaphores").Index(jen.Lit(n)).Id("Semaphore")
+		}
+		if n := len(s.Mutexes); n > 0 {
+			g.Id("mutexes").Index(jen.Lit(n)).Id("Mutex")
+		}
+		for i, q := range s.Queues {
+			g.Id(fmt.Sprintf("queue%d", i)).Id("Queue").Index(jen.Id(q.Type))
+			g.Id(fmt.Sprintf("queue%dBuf", i)).Index(jen.Lit(q.Capacity)).Id(q.Type)
+		}
+		if n := len(s.Events); n > 0 {
+			g.Id("events").Index(jen.Lit(n)).Id("Events")
+		}
+	})
+	f.Line()
+	f.Comment("reset puts every object in its configured initial state.")
+	f.Func().Params(jen.Id("o").Op("*").Id("serviceObjects")).Id("reset").Params(jen.Id("rt").Op("*").Id("Runtime")).BlockFunc(func(g *jen.Group) {
+		for i, q := range s.Queues {
+			g.Id(fmt.Sprintf("o.queue%dBuf", i)).Op("=").Index(jen.Lit(q.Capacity)).Id(q.Type).Values()
+		}
+		for _, o := range objs {
+			g.Id("o." + o.field).Op("=").Id(o.typ).Values(o.init)
+		}
+	})
+	for _, o := range objs {
+		f.Line()
+		f.Comment(fmt.Sprintf("%s returns %s.", o.ident, o.doc))
+		f.Func().Params(jen.Id("rt").Op("*").Id("Runtime")).Id(o.ident).Params().Op("*").Id(o.typ).Block(
+			jen.Return(jen.Op("&").Id("rt.svc.objs." + o.field)),
+		)
+	}
+	return f
+}
