@@ -184,6 +184,12 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("CMPL", siCode+"(SI)", siTimer)
 	h.I("JNE", "forward")
 	h.I("MOVQ", siValue+"(SI)", "AX")
+	if opt.Services {
+		h.Comment("The wake timer's value is its slot's address with the low bit set.")
+		h.I("MOVQ", "AX", "R13")
+		h.I("ANDQ", "$1", "R13")
+		h.I("ANDQ", "$~1", "AX")
+	}
 	h.Comment("Ours if the timer's value points into preemptStates.")
 	h.I("LEAQ", "·preemptStates(SB)", "BX")
 	h.I("CMPQ", "AX", "BX")
@@ -193,6 +199,10 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JHS", "forward")
 	h.I("CMPL", "preemptState_active(AX)", "$0")
 	h.I("JEQ", "done")
+	if opt.Services {
+		h.I("CMPQ", "R13", "$0")
+		h.I("JNE", "wakeTimer")
+	}
 	h.Comment("Count the tick; a new running thread starts a new slice.")
 	h.I("INCQ", "preemptState_ticks(AX)")
 	h.I("MOVQ", "preemptState_rt(AX)", "BX")
@@ -213,6 +223,14 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JHS", "over")
 	if opt.Services {
 		h.Comment("Within the slice only a timed wait that came due may want the CPU.")
+		h.I("JMP", "wake")
+		h.Label("wakeTimer")
+		h.Comment("The wake timer: a timed wait came due. BX = the running thread.")
+		h.I("MOVQ", "preemptState_rt(AX)", "BX")
+		h.I("MOVQ", "Runtime_current(BX)", "BX")
+		h.I("CMPQ", "BX", "$0")
+		h.I("JEQ", "done")
+		h.Label("wake")
 		h.I("MOVQ", "preemptState_rt(AX)", "R8")
 		h.I("CMPL", "(Runtime_svc+services_timed)(R8)", "$0")
 		h.I("JEQ", "done")

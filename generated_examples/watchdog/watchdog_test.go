@@ -1,0 +1,89 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gthreadgen/gthreadgen/generated_examples/watchdog/rtos"
+)
+
+// TestSleeperPreemptsAtOnce: with 100 ms slices (a tick every 50 ms), a
+// sleeper that comes due preempts threads that never yield and never call a
+// service within a few milliseconds, not at the next tick or slice end.
+func TestSleeperPreemptsAtOnce(t *testing.T) {
+	const (
+		wakes = 20
+		every = 2 * time.Millisecond
+	)
+	var late []time.Duration
+	done := false
+	spin := func(rt *rtos.Runtime) {
+		for !done { // body code only, no calls: only the timer takes the CPU away
+		}
+	}
+	rt, err := rtos.New(rtos.Threads{
+		WorkerA: spin,
+		WorkerB: spin,
+		Watchdog: func(rt *rtos.Runtime) {
+			next := time.Now()
+			for range wakes {
+				next = next.Add(every)
+				rt.SleepUntil(next)
+				late = append(late, time.Since(next))
+			}
+			done = true
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := rt.SetTimeSlice(100 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if len(late) != wakes {
+		t.Fatalf("%d wake-ups, want %d", len(late), wakes)
+	}
+	var worst time.Duration
+	for _, d := range late {
+		worst = max(worst, d)
+	}
+	// Half a slice (the tick) is 50 ms: a wake-up that waited for ticks would
+	// be that late; allow a loaded machine 20 ms.
+	if worst > 20*time.Millisecond {
+		t.Errorf("worst wake-up %v late; late by %v", worst, late)
+	}
+	t.Logf("worst wake-up %v late", worst)
+}
+
+// TestWatchdogNeverSeesTornState runs the example's scenario several times
+// with critical sections long enough that slices end inside them: a worker
+// holding the mutex runs at its ceiling, so neither the watchdog nor the
+// other worker may run until it unlocks.
+func TestWatchdogNeverSeesTornState(t *testing.T) {
+	for run := 0; run < 5; run++ {
+		var s scenario
+		rt, err := rtos.New(s.threads())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.SetTimeSlice(2 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		err = rt.Run()
+		st := rt.Stats()
+		rt.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.torn != 0 || len(s.errs) != 0 || s.checks != periods {
+			t.Fatalf("run %d: %d of %d checks torn, errors %v", run, s.torn, s.checks, s.errs)
+		}
+		if st.Preemptions == 0 {
+			t.Fatalf("run %d: no slice ended: the test proves nothing", run)
+		}
+	}
+}
