@@ -148,6 +148,32 @@ func BenchmarkPeerChannelPingPong(b *testing.B) {
 	<-done
 }
 
+// BenchmarkPeerOSThreads: the same ping-pong between two goroutines locked
+// to their own OS threads, so every handover parks one thread and wakes the
+// other through a futex: one op is one handover.
+func BenchmarkPeerOSThreads(b *testing.B) {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer close(done)
+		for range ping {
+			pong <- struct{}{}
+		}
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 2 {
+		ping <- struct{}{}
+		<-pong
+	}
+	b.StopTimer()
+	close(ping)
+	<-done
+}
+
 // BenchmarkPeerGosched: two goroutines call runtime.Gosched in turn under
 // GOMAXPROCS(1), b.N calls between them: one op is one Gosched, i.e. one
 // switch to the other goroutine.
