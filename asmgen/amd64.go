@@ -23,13 +23,7 @@ func AMD64(opt Options) *Arch {
 	BX	scratch`,
 	}
 
-	sw := &Func{
-		Name:     "switchTo",
-		Doc:      "switchTo saves the running context in from and resumes to.",
-		Flags:    "NOSPLIT",
-		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
-		NoEscape: true,
-	}
+	sw := switchToFunc()
 	sw.I("MOVQ", sw.Arg("from"), "AX")
 	sw.I("MOVQ", sw.Arg("to"), "DX")
 	loadG(sw, "CX")
@@ -60,59 +54,31 @@ func AMD64(opt Options) *Arch {
 	sw.I("MOVQ", "BX", "0(SP)")
 	sw.I("RET")
 
-	start := &Func{
-		Name: "threadStart",
-		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
-			"with DX holding the thread. TOPFRAME ends every unwind here.",
-		Flags: "NOSPLIT|TOPFRAME",
-		Frame: 8,
-	}
+	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
 	start.I("MOVQ", "DX", "0(SP)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
 
-	pc := &Func{
-		Name:    "threadStartPC",
-		Doc:     "threadStartPC returns the address of threadStart.",
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	pc := threadStartPCFunc()
 	pc.I("MOVQ", "$·threadStart(SB)", "AX")
 	pc.I("MOVQ", "AX", pc.Arg("ret"))
 	pc.I("RET")
 
-	gword := &Func{
-		Name:    "gword",
-		Doc:     "gword reads the word at offset off in the running goroutine's g.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	gword := gwordFunc()
 	loadG(gword, "CX")
 	gword.I("MOVQ", gword.Arg("off"), "AX")
 	gword.I("MOVQ", "(CX)(AX*1)", "AX")
 	gword.I("MOVQ", "AX", gword.Arg("ret"))
 	gword.I("RET")
 
-	clear := &Func{
-		Name:   "gclearbyte",
-		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
-		Flags:  "NOSPLIT",
-		Params: []Param{{"off", "uintptr"}},
-	}
+	clear := gclearbyteFunc()
 	loadG(clear, "CX")
 	clear.I("MOVQ", clear.Arg("off"), "AX")
 	clear.I("MOVB", "$0", "(CX)(AX*1)")
 	clear.I("RET")
 
-	mword := &Func{
-		Name:    "mword",
-		Doc:     "mword reads the word at offset off in the running goroutine's m.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	mword := mwordFunc()
 	loadG(mword, "CX")
 	mword.I("MOVQ", "const_gM(CX)", "CX")
 	mword.I("MOVQ", mword.Arg("off"), "AX")

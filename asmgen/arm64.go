@@ -23,13 +23,7 @@ func ARM64(Options) *Arch {
 	R29	frame pointer, R30 link register: saved and restored`,
 	}
 
-	sw := &Func{
-		Name:     "switchTo",
-		Doc:      "switchTo saves the running context in from and resumes to.",
-		Flags:    "NOSPLIT",
-		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
-		NoEscape: true,
-	}
+	sw := switchToFunc()
 	sw.I("MOVD", sw.Arg("from"), "R0")
 	sw.I("MOVD", sw.Arg("to"), "R1")
 	sw.Comment("Save the resume point: the return PC (LR), the caller's SP (switchTo has\nno frame) and FP.")
@@ -57,13 +51,7 @@ func ARM64(Options) *Arch {
 	sw.I("MOVD", "context_pc(R1)", "R30")
 	sw.I("RET")
 
-	start := &Func{
-		Name: "threadStart",
-		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
-			"with R1 holding the thread. TOPFRAME ends every unwind here.",
-		Flags: "NOSPLIT|TOPFRAME",
-		Frame: 8,
-	}
+	start := threadStartFunc("R1")
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
@@ -73,36 +61,19 @@ func ARM64(Options) *Arch {
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
 
-	pc := &Func{
-		Name:    "threadStartPC",
-		Doc:     "threadStartPC returns the address of threadStart.",
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	pc := threadStartPCFunc()
 	pc.I("MOVD", "$·threadStart(SB)", "R0")
 	pc.I("MOVD", "R0", pc.Arg("ret"))
 	pc.I("RET")
 
-	gword := &Func{
-		Name:    "gword",
-		Doc:     "gword reads the word at offset off in the running goroutine's g.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	gword := gwordFunc()
 	gword.I("MOVD", gword.Arg("off"), "R0")
 	gword.I("ADD", "R0", "g", "R0")
 	gword.I("MOVD", "(R0)", "R0")
 	gword.I("MOVD", "R0", gword.Arg("ret"))
 	gword.I("RET")
 
-	mword := &Func{
-		Name:    "mword",
-		Doc:     "mword reads the word at offset off in the running goroutine's m.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	mword := mwordFunc()
 	mword.I("MOVD", "const_gM(g)", "R1")
 	mword.I("MOVD", mword.Arg("off"), "R0")
 	mword.I("ADD", "R0", "R1", "R0")
@@ -110,12 +81,7 @@ func ARM64(Options) *Arch {
 	mword.I("MOVD", "R0", mword.Arg("ret"))
 	mword.I("RET")
 
-	clear := &Func{
-		Name:   "gclearbyte",
-		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
-		Flags:  "NOSPLIT",
-		Params: []Param{{"off", "uintptr"}},
-	}
+	clear := gclearbyteFunc()
 	clear.I("MOVD", clear.Arg("off"), "R0")
 	clear.I("ADD", "R0", "g", "R0")
 	clear.I("MOVB", "ZR", "(R0)")

@@ -231,3 +231,65 @@ func comment(f *jen.File, text string) {
 		f.Comment(l)
 	}
 }
+
+// The functions every switcher provides, declared once: each architecture
+// writes their bodies.
+
+func switchToFunc() *Func {
+	return &Func{
+		Name:     "switchTo",
+		Doc:      "switchTo saves the running context in from and resumes to.",
+		Flags:    "NOSPLIT",
+		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
+		NoEscape: true,
+	}
+}
+
+// threadStartFunc: reg is the register switchTo leaves the thread in.
+func threadStartFunc(reg string) *Func {
+	return &Func{
+		Name: "threadStart",
+		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
+			"with " + reg + " holding the thread. TOPFRAME ends every unwind here.",
+		Flags: "NOSPLIT|TOPFRAME",
+		Frame: 8,
+	}
+}
+
+func threadStartPCFunc() *Func {
+	return &Func{
+		Name:    "threadStartPC",
+		Doc:     "threadStartPC returns the address of threadStart.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uintptr"}},
+	}
+}
+
+func gwordFunc() *Func {
+	return &Func{
+		Name:    "gword",
+		Doc:     "gword reads the word at offset off in the running goroutine's g.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+}
+
+func mwordFunc() *Func {
+	return &Func{
+		Name:    "mword",
+		Doc:     "mword reads the word at offset off in the running goroutine's m.",
+		Flags:   "NOSPLIT",
+		Params:  []Param{{"off", "uintptr"}},
+		Results: []Param{{"ret", "uintptr"}},
+	}
+}
+
+func gclearbyteFunc() *Func {
+	return &Func{
+		Name:   "gclearbyte",
+		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
+		Flags:  "NOSPLIT",
+		Params: []Param{{"off", "uintptr"}},
+	}
+}

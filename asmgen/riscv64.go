@@ -22,13 +22,7 @@ func RISCV64(Options) *Arch {
 	RA	return address: saved, and restored as the resume PC`,
 	}
 
-	sw := &Func{
-		Name:     "switchTo",
-		Doc:      "switchTo saves the running context in from and resumes to.",
-		Flags:    "NOSPLIT",
-		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
-		NoEscape: true,
-	}
+	sw := switchToFunc()
 	sw.I("MOV", sw.Arg("from"), "A0")
 	sw.I("MOV", sw.Arg("to"), "A1")
 	sw.Comment("Save the resume point: the return PC (RA) and the caller's SP (switchTo\nhas no frame).")
@@ -52,13 +46,7 @@ func RISCV64(Options) *Arch {
 	sw.I("MOV", "context_pc(A1)", "RA")
 	sw.I("RET")
 
-	start := &Func{
-		Name: "threadStart",
-		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
-			"with A1 holding the thread. TOPFRAME ends every unwind here.",
-		Flags: "NOSPLIT|TOPFRAME",
-		Frame: 8,
-	}
+	start := threadStartFunc("A1")
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
@@ -68,36 +56,19 @@ func RISCV64(Options) *Arch {
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
 
-	pc := &Func{
-		Name:    "threadStartPC",
-		Doc:     "threadStartPC returns the address of threadStart.",
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	pc := threadStartPCFunc()
 	pc.I("MOV", "$·threadStart(SB)", "A0")
 	pc.I("MOV", "A0", pc.Arg("ret"))
 	pc.I("RET")
 
-	gword := &Func{
-		Name:    "gword",
-		Doc:     "gword reads the word at offset off in the running goroutine's g.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	gword := gwordFunc()
 	gword.I("MOV", gword.Arg("off"), "A0")
 	gword.I("ADD", "g", "A0")
 	gword.I("MOV", "(A0)", "A0")
 	gword.I("MOV", "A0", gword.Arg("ret"))
 	gword.I("RET")
 
-	mword := &Func{
-		Name:    "mword",
-		Doc:     "mword reads the word at offset off in the running goroutine's m.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	mword := mwordFunc()
 	mword.I("MOV", "const_gM(g)", "A1")
 	mword.I("MOV", mword.Arg("off"), "A0")
 	mword.I("ADD", "A1", "A0")
@@ -105,12 +76,7 @@ func RISCV64(Options) *Arch {
 	mword.I("MOV", "A0", mword.Arg("ret"))
 	mword.I("RET")
 
-	clear := &Func{
-		Name:   "gclearbyte",
-		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
-		Flags:  "NOSPLIT",
-		Params: []Param{{"off", "uintptr"}},
-	}
+	clear := gclearbyteFunc()
 	clear.I("MOV", clear.Arg("off"), "A0")
 	clear.I("ADD", "g", "A0")
 	clear.I("MOVB", "ZERO", "(A0)")
