@@ -26,7 +26,11 @@ type Data struct {
 	GoNext    string // the first release not supported, e.g. "go1.27"
 	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go
 	// expression ("10 * time.Millisecond").
-	Preempt     bool
+	Preempt bool
+	// OnePriority: every thread has priority Priority and no mutex ceiling
+	// can change it, so the scheduler's pick needs no priority levels.
+	OnePriority bool
+	Priority    int
 	TimeSliceGo string
 
 	// The services the config uses; services.go.tmpl is rendered only when

@@ -10,9 +10,13 @@ import (
 // TestSleeperPreemptsAtOnce: with 100 ms slices (a tick every 50 ms), a
 // sleeper that comes due preempts threads that never yield and never call a
 // service within a few milliseconds, not at the next tick or slice end.
+//
+// A loaded machine can stall the whole process for tens of milliseconds, so
+// the test asks for most wake-ups, not all, to be prompt; waiting for ticks
+// would make only about one in ten prompt.
 func TestSleeperPreemptsAtOnce(t *testing.T) {
 	const (
-		wakes = 20
+		wakes = 100
 		every = 2 * time.Millisecond
 	)
 	var late []time.Duration
@@ -47,16 +51,16 @@ func TestSleeperPreemptsAtOnce(t *testing.T) {
 	if len(late) != wakes {
 		t.Fatalf("%d wake-ups, want %d", len(late), wakes)
 	}
-	var worst time.Duration
+	prompt := 0
 	for _, d := range late {
-		worst = max(worst, d)
+		if d < 5*time.Millisecond {
+			prompt++
+		}
 	}
-	// Half a slice (the tick) is 50 ms: a wake-up that waited for ticks would
-	// be that late; allow a loaded machine 20 ms.
-	if worst > 20*time.Millisecond {
-		t.Errorf("worst wake-up %v late; late by %v", worst, late)
+	if prompt < wakes/2 {
+		t.Errorf("only %d of %d wake-ups within 5 ms; late by %v", prompt, wakes, late)
 	}
-	t.Logf("worst wake-up %v late", worst)
+	t.Logf("%d of %d wake-ups within 5 ms", prompt, wakes)
 }
 
 // TestWatchdogNeverSeesTornState runs the example's scenario several times

@@ -87,6 +87,8 @@ func Files(m *model.Model) ([]File, error) {
 		GoNext:      nextGo(model.GoVersion),
 		Preempt:     m.TimeSlice > 0,
 		TimeSliceGo: goDuration(m.TimeSlice),
+		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
+		Priority:    m.Priorities[0],
 
 		Services:   m.Services.Any(),
 		Semaphores: len(m.Services.Semaphores) > 0,
