@@ -68,6 +68,15 @@ func AMD64(opt Options) *Arch {
 		Frame: 8,
 	}
 	start.I("NO_LOCAL_POINTERS")
+	if opt.GC {
+		start.Frame = 16
+		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
+			"Go prologue can let the collector in; keep the thread in 8(SP).")
+		start.I("MOVQ", "DX", "8(SP)")
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadEntered(SB)")
+		start.I("MOVQ", "8(SP)", "DX")
+	}
 	start.I("MOVQ", "DX", "0(SP)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
@@ -121,6 +130,18 @@ func AMD64(opt Options) *Arch {
 	mword.I("RET")
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		getg := &Func{
+			Name:    "getg",
+			Doc:     "getg returns the running goroutine's g.",
+			Flags:   "NOSPLIT",
+			Results: []Param{{"ret", "*gobj"}},
+		}
+		loadG(getg, "CX")
+		getg.I("MOVQ", "CX", getg.Arg("ret"))
+		getg.I("RET")
+		a.Funcs = append(a.Funcs, getg)
+	}
 	if opt.Preempt {
 		amd64Preempt(a, opt)
 	}

@@ -87,6 +87,7 @@ func Files(m *model.Model) ([]File, error) {
 		GoNext:      nextGo(model.GoVersion),
 		Preempt:     m.TimeSlice > 0,
 		TimeSliceGo: goDuration(m.TimeSlice),
+		GCCollect:   m.GCCollect,
 
 		Services:   m.Services.Any(),
 		Semaphores: len(m.Services.Semaphores) > 0,
@@ -112,7 +113,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any()})
+		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any(), GC: m.GCCollect})
 		asm, err := asmgen.File(a, header)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
