@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 	_ "unsafe" // go:linkname
 
@@ -382,15 +383,18 @@ func probeGCOnce() error {
 			runtime.Gosched()
 		}
 		// A cycle started by allocation elsewhere may reset the flag right
-		// after runtime.GC returns; it must be seen set at least once.
-		for try := 0; ; try++ {
-			runtime.GC()
-			if gscandone(pg) {
-				break
-			}
-			if try == 100 {
+		// after runtime.GC returns (the next one starts at once under GOGC=1
+		// with other goroutines allocating); it must be seen set at least
+		// once, so look again after pauses that let the collector scan pg.
+		runtime.GC()
+		for try := 0; !gscandone(pg); try++ {
+			if try == 20000 { // about a second
 				return &LayoutError{Detail: "g.gcscandone of a parked goroutine is not set after a collection"}
 			}
+			if try%100 == 99 {
+				runtime.GC()
+			}
+			time.Sleep(50 * time.Microsecond)
 		}
 		if v := *(*uint32)(unsafe.Add(unsafe.Pointer(pg), gGoroutineProfiled)); v > profSatisfied {
 			return &LayoutError{Detail: "g.goroutineProfiled holds no valid state"}
