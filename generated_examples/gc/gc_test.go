@@ -122,9 +122,19 @@ func stress(t *testing.T, d time.Duration) {
 	var mu sync.Mutex
 	var errs []error
 	total := 0
+	var slow int            // Yields that took over a millisecond
+	var worst time.Duration // the longest Yield, all other threads' turns included
 	body := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
-		n, err := stressBody(int(self), 0, func() { rt.Yield() }, &stop)
+		n, err := stressBody(int(self), 0, func() {
+			t0 := time.Now()
+			rt.Yield()
+			d := time.Since(t0)
+			if d > time.Millisecond {
+				slow++
+			}
+			worst = max(worst, d)
+		}, &stop)
 		mu.Lock()
 		total += n
 		if err != nil {
@@ -153,8 +163,8 @@ func stress(t *testing.T, d time.Duration) {
 		t.Fatalf("corruption: %v", errors.Join(errs...))
 	}
 	s := rt.Stats()
-	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run, %d switches deferred by the ordering rule",
-		total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, s.GCWaits)
+	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run, %d switches deferred by the ordering rule "+
+		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, s.GCWaits, s.GCWaited, slow, worst)
 	if ms.NumGC-cycles < 10 {
 		t.Fatalf("only %d collections ran during Run", ms.NumGC-cycles)
 	}

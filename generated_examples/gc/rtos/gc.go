@@ -123,8 +123,10 @@ type gcState struct {
 	// indexes of the outgoing context (-1: none to publish) and the
 	// incoming one.
 	from, to int8
-	// Waits counts switches that the ordering rule deferred.
-	waits uint64
+	// waits counts switches that the ordering rule deferred, waited the
+	// time they spent waiting.
+	waits  uint64
+	waited time.Duration
 }
 
 const schedHolder = NumThreads
@@ -263,9 +265,19 @@ func (rt *Runtime) ctxOf(i int8) *context {
 // rule refuses the switch. A refusal yields the goroutine to the Go
 // scheduler, which lets the collector scan what it must first.
 func (rt *Runtime) gcSwitch(from, to int8, fromCtx *context) {
-	for !rt.tryGCSwitch(from, to, fromCtx) {
-		rt.gcs.waits++
+	if rt.tryGCSwitch(from, to, fromCtx) {
+		return
+	}
+	rt.gcs.waits++
+	start, base := time.Now(), rt.gcs.waited
+	for {
 		runtime.Gosched()
+		// Updated before each attempt: a successful one returns only when
+		// this context runs again.
+		rt.gcs.waited = base + time.Since(start)
+		if rt.tryGCSwitch(from, to, fromCtx) {
+			return
+		}
 	}
 }
 

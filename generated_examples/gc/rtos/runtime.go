@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -451,8 +452,10 @@ type Stats struct {
 	Switches uint64 // thread switches since New
 	Runs     uint64 // calls of Run
 	// GCWaits counts switches deferred by the collector's ordering rule (a
-	// stack it has not scanned yet may not move into a goroutine it has).
-	GCWaits uint64
+	// stack it has not scanned yet may not move into a goroutine it has),
+	// GCWaited the time they waited in all.
+	GCWaits  uint64
+	GCWaited time.Duration
 	// HeapAllocated is the number of heap bytes allocated by the whole program
 	// during the last Run, while the garbage collector was paused.
 	HeapAllocated uint64
@@ -467,7 +470,7 @@ type Stats struct {
 // stack, so it is not meant for a hot path.
 func (rt *Runtime) Stats() Stats {
 	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
-	s.GCWaits = rt.gcs.waits
+	s.GCWaits, s.GCWaited = rt.gcs.waits, rt.gcs.waited
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		ts := &s.Threads[i]
