@@ -14,6 +14,7 @@ package rtos
 // that calls Run carries the stack as usual. Holders never run thread code.
 
 import (
+	"math/bits"
 	"os"
 	"runtime"
 	"runtime/trace"
@@ -102,12 +103,14 @@ func checkGCEnv() error {
 	return nil
 }
 
-// holder is the parked goroutine of one context.
+// holder is one parked goroutine. There is one more holder than suspended
+// contexts can exist, so a free one is always at hand.
 type holder struct {
 	g         *gobj
 	done      chan struct{}
-	published bool // the g describes the suspended context, not the holder
-	claimed   bool // publish/withdraw took goroutineProfiled from absent
+	published bool // the g describes a suspended context, not the holder
+	ctx       int8 // that context, while published
+	claimed   bool // acquire took goroutineProfiled from absent
 	// The holder's own g values while published: stack lo, hi, stktopsp,
 	// _panic, _defer, syscallsp, syscallpc, syscallbp.
 	own [8]uintptr
@@ -118,17 +121,25 @@ var heldFields = [8]uintptr{gStackLo, gStackHi, gStktopsp, gPanic, gDefer, gSysc
 
 // gcState is the collector side of a Runtime.
 type gcState struct {
-	holders [NumThreads + 1]holder // per thread, and the scheduler's (last)
-	// The switch in progress, finished on the incoming stack: holder
-	// indexes of the outgoing context (-1: none to publish) and the
-	// incoming one.
-	from, to int8
+	holders [NumThreads + 1]holder
+	// heldBy is, per context (the threads, then the scheduler's), the
+	// holder that publishes it, or -1; free has a bit per unpublished holder.
+	heldBy [NumThreads + 1]int8
+	free   uint64
+	// The switch in progress, finished on the incoming stack: the contexts
+	// (from -1: the outgoing one has finished) and the one holder it uses
+	// (-1: none).
+	from, to, h int8
+	// runner is the g of the goroutine in Run, locks its m.locks (bind).
+	runner *gobj
+	locks  *int32
 	// waits counts switches that the ordering rule deferred, waited the
 	// time they spent waiting.
 	waits  uint64
 	waited time.Duration
 }
 
+// schedHolder is the scheduler's context index in heldBy.
 const schedHolder = NumThreads
 
 // startHolders starts one parked holder per context and waits until all are
@@ -136,6 +147,8 @@ const schedHolder = NumThreads
 func (rt *Runtime) startHolders() error {
 	for i := range rt.gcs.holders {
 		h := &rt.gcs.holders[i]
+		rt.gcs.heldBy[i] = -1
+		rt.gcs.free |= 1 << i
 		h.done = make(chan struct{})
 		got := make(chan *gobj)
 		go func(done <-chan struct{}) {
@@ -182,24 +195,31 @@ func gscandone(g *gobj) bool {
 	return *(*bool)(unsafe.Add(unsafe.Pointer(g), gGcscandone))
 }
 
-// mlocks adds d to m.locks of the running goroutine's M. While it is above
-// zero the runtime neither preempts the goroutine (asynchronously or at a
-// prologue) nor stops the world, so nothing can observe a switch half done.
-//
-//go:nosplit
-func mlocks(d int32) {
-	m := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(getg()), gM))
-	*(*int32)(unsafe.Add(m, mLocks)) += d
+// bind records, at the start of Run (the goroutine is locked to its OS
+// thread, so neither changes until Run returns), the running goroutine's g
+// and its M's m.locks. While m.locks is above zero the runtime neither
+// preempts the goroutine (asynchronously or at a prologue) nor stops the
+// world, so nothing can observe a switch half done.
+func (s *gcState) bind() {
+	s.runner = getg()
+	m := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(s.runner), gM))
+	s.locks = (*int32)(unsafe.Add(m, mLocks))
 }
 
 // acquire takes h's scan bit (_Gwaiting -> _Gwaiting|_Gscan, the lock
 // suspendG takes before the collector scans a goroutine), spinning while the
-// collector holds it, and then the goroutine profiler's claim.
+// collector holds it, and then, when a goroutine profile may be in progress,
+// the goroutine profiler's claim: the profiler walks a waiting goroutine's
+// stack without the scan bit.
 //
 //go:nosplit
-func (h *holder) acquire() {
+func (h *holder) acquire(profiling bool) {
 	st := (*uint32)(unsafe.Add(unsafe.Pointer(h.g), gStatus))
 	for !atomic.CompareAndSwapUint32(st, gStatusWaiting, gStatusWaiting|gStatusScan) {
+	}
+	h.claimed = false
+	if !profiling {
+		return
 	}
 	pf := (*uint32)(unsafe.Add(unsafe.Pointer(h.g), gGoroutineProfiled))
 	for {
@@ -218,10 +238,23 @@ func (h *holder) acquire() {
 
 //go:nosplit
 func (h *holder) release() {
+	claimed := uintptr(0)
 	if h.claimed {
-		atomic.StoreUint32((*uint32)(unsafe.Add(unsafe.Pointer(h.g), gGoroutineProfiled)), profAbsent)
+		claimed = 1
 	}
-	atomic.StoreUint32((*uint32)(unsafe.Add(unsafe.Pointer(h.g), gStatus)), gStatusWaiting)
+	releaseG(h.g, claimed)
+}
+
+// profiling reports whether a goroutine profile may be in progress, from the
+// running goroutine's own goroutineProfiled: while a profile is active, every
+// goroutine is recorded (satisfied) before it runs again after the profiler's
+// stop-the-world (execute, exitsyscall), and goroutines created meanwhile
+// start satisfied; between profiles every state is back to absent. No profile
+// can start while m.locks is raised, since starting one stops the world.
+//
+//go:nosplit
+func (s *gcState) profiling() bool {
+	return atomic.LoadUint32((*uint32)(unsafe.Add(unsafe.Pointer(s.runner), gGoroutineProfiled))) != profAbsent
 }
 
 // publish makes h's g describe the suspended context c. h is acquired.
@@ -231,11 +264,23 @@ func (h *holder) publish(c *context) {
 	for i, off := range heldFields {
 		h.own[i] = *gfield(h.g, off)
 	}
-	vals := [8]uintptr{c.lo, c.hi, c.topsp, c.panicp, c.deferp, c.sp, c.pc, c.bp}
-	for i, off := range heldFields {
-		*gfield(h.g, off) = vals[i]
-	}
+	h.replace(c)
 	h.published = true
+}
+
+// replace makes the published h describe the suspended context c instead.
+//
+//go:nosplit
+func (h *holder) replace(c *context) {
+	g := unsafe.Pointer(h.g)
+	*(*uintptr)(unsafe.Add(g, gStackLo)) = c.lo
+	*(*uintptr)(unsafe.Add(g, gStackHi)) = c.hi
+	*(*uintptr)(unsafe.Add(g, gStktopsp)) = c.topsp
+	*(*uintptr)(unsafe.Add(g, gPanic)) = c.panicp
+	*(*uintptr)(unsafe.Add(g, gDefer)) = c.deferp
+	*(*uintptr)(unsafe.Add(g, gSyscallsp)) = c.sp
+	*(*uintptr)(unsafe.Add(g, gSyscallpc)) = c.pc
+	*(*uintptr)(unsafe.Add(g, gSyscallbp)) = c.bp
 }
 
 // withdraw gives h's g its own values back. h is acquired.
@@ -265,9 +310,13 @@ func (rt *Runtime) ctxOf(i int8) *context {
 // rule refuses the switch. A refusal yields the goroutine to the Go
 // scheduler, which lets the collector scan what it must first.
 func (rt *Runtime) gcSwitch(from, to int8, fromCtx *context) {
-	if rt.tryGCSwitch(from, to, fromCtx) {
-		return
+	if !rt.tryGCSwitch(from, to, fromCtx) {
+		rt.gcWait(from, to, fromCtx)
 	}
+}
+
+// gcWait retries a switch that the ordering rule refused.
+func (rt *Runtime) gcWait(from, to int8, fromCtx *context) {
 	rt.gcs.waits++
 	start, base := time.Now(), rt.gcs.waited
 	for {
@@ -283,57 +332,67 @@ func (rt *Runtime) gcSwitch(from, to int8, fromCtx *context) {
 
 // tryGCSwitch does the switch, or returns false when it would move a stack
 // that the current mark phase has not scanned into a goroutine it has
-// scanned: the running goroutine (the incoming context) or the outgoing
-// context's holder.
+// scanned: the incoming context into the running goroutine, or the outgoing
+// context into a holder.
+//
+// A switch touches one holder: the outgoing context is published in the
+// holder that the incoming one leaves (or in a free holder when the
+// incoming context is new), and a finished outgoing context leaves the
+// incoming context's holder free.
 //
 //go:nosplit
 func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
-	mlocks(1)
 	s := &rt.gcs
-	var fh *holder
-	if from >= 0 {
-		fh = &s.holders[from]
-		fh.acquire()
+	*s.locks++
+	hi := s.heldBy[to]
+	if hi < 0 && from >= 0 {
+		hi = int8(bits.TrailingZeros64(s.free))
 	}
-	th := &s.holders[to]
-	if th.published {
-		th.acquire()
-	}
-	if writeBarrier.enabled {
-		r := gscandone(getg())
-		if fh != nil && !r && gscandone(fh.g) || th.published && r && !gscandone(th.g) {
-			if th.published {
-				th.release()
+	if hi >= 0 {
+		h := &s.holders[hi]
+		h.acquire(s.profiling())
+		if writeBarrier.enabled {
+			r, hs := gscandone(s.runner), gscandone(h.g)
+			if from >= 0 && hs && !r || h.published && r && !hs {
+				h.release()
+				*s.locks--
+				return false
 			}
-			if fh != nil {
-				fh.release()
-			}
-			mlocks(-1)
-			return false
 		}
 	}
-	s.from, s.to = from, to
+	s.from, s.to, s.h = from, to, hi
 	switchTo(fromCtx, rt.ctxOf(to))
 	rt.gcSwitched()
 	return true
 }
 
 // gcSwitched finishes a switch on the incoming stack: publishes the outgoing
-// context, withdraws the incoming one and releases both holders.
+// context in the switch's holder, or withdraws the incoming one from it, and
+// releases the holder.
 //
 //go:nosplit
 func (rt *Runtime) gcSwitched() {
 	s := &rt.gcs
-	if s.from >= 0 {
-		h := &s.holders[s.from]
-		h.publish(rt.ctxOf(s.from))
+	s.heldBy[s.to] = -1
+	if s.h >= 0 {
+		h := &s.holders[s.h]
+		switch {
+		case s.from < 0:
+			h.withdraw()
+			s.free |= 1 << s.h
+		case h.published:
+			h.replace(rt.ctxOf(s.from))
+		default:
+			h.publish(rt.ctxOf(s.from))
+			s.free &^= 1 << s.h
+		}
+		if s.from >= 0 {
+			h.ctx = s.from
+			s.heldBy[s.from] = s.h
+		}
 		h.release()
 	}
-	if h := &s.holders[s.to]; h.published {
-		h.withdraw()
-		h.release()
-	}
-	mlocks(-1)
+	*s.locks--
 }
 
 // threadEntered runs first on a new thread's stack, called by threadStart.
@@ -348,11 +407,13 @@ func (rt *Runtime) withdrawAll() {
 	for i := range rt.gcs.holders {
 		h := &rt.gcs.holders[i]
 		if h.published {
-			mlocks(1)
-			h.acquire()
+			*rt.gcs.locks++
+			h.acquire(rt.gcs.profiling())
 			h.withdraw()
 			h.release()
-			mlocks(-1)
+			*rt.gcs.locks--
+			rt.gcs.heldBy[h.ctx] = -1
+			rt.gcs.free |= 1 << i
 		}
 	}
 }

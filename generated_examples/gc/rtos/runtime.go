@@ -301,6 +301,7 @@ func (rt *Runtime) Run() error {
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
+		rt.gcs.bind()
 		rt.gcSwitch(schedHolder, int8(first.id), &rt.sched)
 		rt.withdrawAll()
 	}
