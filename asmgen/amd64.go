@@ -143,18 +143,21 @@ func AMD64(opt Options) *Arch {
 		rel := &Func{
 			Name: "releaseG",
 			Doc: "releaseG ends an acquire of a parked holder gp: it gives back the goroutine\n" +
-				"profiler's claim when claimed is not 0, then the scan bit. Plain stores are\n" +
-				"release stores on amd64 (what the runtime's StoreRel is), and the call keeps\n" +
-				"the compiler from moving the g field writes past them.",
+				"profiler's claim when claimed is not 0, then the scan bit when locked is not\n" +
+				"0. Plain stores are release stores on amd64 (what the runtime's StoreRel\n" +
+				"is), and the call keeps the compiler from moving the g field writes past them.",
 			Flags:  "NOSPLIT",
-			Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}},
+			Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
 		}
 		rel.I("MOVQ", rel.Arg("gp"), "AX")
 		rel.I("CMPQ", rel.Arg("claimed"), "$0")
 		rel.I("JEQ", "status")
 		rel.I("MOVL", "$const_profAbsent", "const_gGoroutineProfiled(AX)")
 		rel.Label("status")
+		rel.I("CMPQ", rel.Arg("locked"), "$0")
+		rel.I("JEQ", "done")
 		rel.I("MOVL", "$const_gStatusWaiting", "const_gStatus(AX)")
+		rel.Label("done")
 		rel.I("RET")
 		a.Funcs = append(a.Funcs, getg, rel)
 	}

@@ -5,13 +5,14 @@
 package rtos
 
 // gc: collect. The collector keeps running while threads exist. It scans
-// goroutines, not stacks, so every execution context (each thread, and the
-// scheduler's own stack: Run's goroutine stack while a thread runs) owns a
-// holder goroutine, parked on a channel receive for the runtime's whole life.
-// While a context is suspended, its holder's g describes the context's stack
-// and resume point, and the collector scans that stack as the holder's; while
-// the context runs, the holder gets its own values back and the goroutine
-// that calls Run carries the stack as usual. Holders never run thread code.
+// goroutines, not stacks, so New starts NumThreads+1 holder goroutines,
+// parked on a channel receive for the runtime's whole life; at most
+// NumThreads execution contexts (the threads, and Run's own goroutine stack
+// while a thread runs) are suspended at a time. While a context is
+// suspended, one holder's g describes the context's stack and resume point,
+// and the collector scans that stack as the holder's; the running context is
+// carried by the goroutine that calls Run, as usual. Holders never run
+// thread code. See the README's garbage collector contract.
 
 import (
 	"math/bits"
@@ -111,6 +112,7 @@ type holder struct {
 	published bool // the g describes a suspended context, not the holder
 	ctx       int8 // that context, while published
 	claimed   bool // acquire took goroutineProfiled from absent
+	locked    bool // acquire took the scan bit
 	// The holder's own g values while published: stack lo, hi, stktopsp,
 	// _panic, _defer, syscallsp, syscallpc, syscallbp.
 	own [8]uintptr
@@ -206,16 +208,24 @@ func (s *gcState) bind() {
 	s.locks = (*int32)(unsafe.Add(m, mLocks))
 }
 
-// acquire takes h's scan bit (_Gwaiting -> _Gwaiting|_Gscan, the lock
-// suspendG takes before the collector scans a goroutine), spinning while the
-// collector holds it, and then, when a goroutine profile may be in progress,
-// the goroutine profiler's claim: the profiler walks a waiting goroutine's
-// stack without the scan bit.
+// acquire takes, during a mark phase, h's scan bit (_Gwaiting ->
+// _Gwaiting|_Gscan, the lock suspendG takes before the collector scans a
+// goroutine), spinning while the collector holds it; and, when a goroutine
+// profile may be in progress, the goroutine profiler's claim: the profiler
+// walks a waiting goroutine's stack without the scan bit.
+//
+// Outside a mark phase nothing takes the scan bit of a parked goroutine (the
+// execution tracer would; Run refuses it), and no mark phase can begin while
+// m.locks is raised, since it begins with a stop-the-world: the scan bit is
+// then not needed.
 //
 //go:nosplit
-func (h *holder) acquire(profiling bool) {
-	st := (*uint32)(unsafe.Add(unsafe.Pointer(h.g), gStatus))
-	for !atomic.CompareAndSwapUint32(st, gStatusWaiting, gStatusWaiting|gStatusScan) {
+func (h *holder) acquire(profiling, marking bool) {
+	h.locked = marking
+	if marking {
+		st := (*uint32)(unsafe.Add(unsafe.Pointer(h.g), gStatus))
+		for !atomic.CompareAndSwapUint32(st, gStatusWaiting, gStatusWaiting|gStatusScan) {
+		}
 	}
 	h.claimed = false
 	if !profiling {
@@ -238,11 +248,17 @@ func (h *holder) acquire(profiling bool) {
 
 //go:nosplit
 func (h *holder) release() {
-	claimed := uintptr(0)
+	if !h.locked && !h.claimed {
+		return
+	}
+	claimed, locked := uintptr(0), uintptr(0)
 	if h.claimed {
 		claimed = 1
 	}
-	releaseG(h.g, claimed)
+	if h.locked {
+		locked = 1
+	}
+	releaseG(h.g, claimed, locked)
 }
 
 // profiling reports whether a goroutine profile may be in progress, from the
@@ -350,8 +366,9 @@ func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
 	}
 	if hi >= 0 {
 		h := &s.holders[hi]
-		h.acquire(s.profiling())
-		if writeBarrier.enabled {
+		marking := writeBarrier.enabled
+		h.acquire(s.profiling(), marking)
+		if marking {
 			r, hs := gscandone(s.runner), gscandone(h.g)
 			if from >= 0 && hs && !r || h.published && r && !hs {
 				h.release()
@@ -408,7 +425,7 @@ func (rt *Runtime) withdrawAll() {
 		h := &rt.gcs.holders[i]
 		if h.published {
 			*rt.gcs.locks++
-			h.acquire(rt.gcs.profiling())
+			h.acquire(rt.gcs.profiling(), writeBarrier.enabled)
 			h.withdraw()
 			h.release()
 			*rt.gcs.locks--

@@ -32,7 +32,7 @@ func gclearbyte(off uintptr)
 func getg() *gobj
 
 // releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit. Plain stores are
-// release stores on amd64 (what the runtime's StoreRel is), and the call keeps
-// the compiler from moving the g field writes past them.
-func releaseG(gp *gobj, claimed uintptr)
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0. Plain stores are release stores on amd64 (what the runtime's StoreRel
+// is), and the call keeps the compiler from moving the g field writes past them.
+func releaseG(gp *gobj, claimed uintptr, locked uintptr)

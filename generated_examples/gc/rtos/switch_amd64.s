@@ -125,16 +125,19 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVQ	CX, ret+0(FP)
 	RET
 
-// func releaseG(gp *gobj, claimed uintptr)
+// func releaseG(gp *gobj, claimed, locked uintptr)
 // releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit. Plain stores are
-// release stores on amd64 (what the runtime's StoreRel is), and the call keeps
-// the compiler from moving the g field writes past them.
-TEXT ·releaseG(SB), NOSPLIT, $0-16
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0. Plain stores are release stores on amd64 (what the runtime's StoreRel
+// is), and the call keeps the compiler from moving the g field writes past them.
+TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVQ	gp+0(FP), AX
 	CMPQ	claimed+8(FP), $0
 	JEQ	status
 	MOVL	$const_profAbsent, const_gGoroutineProfiled(AX)
 status:
+	CMPQ	locked+16(FP), $0
+	JEQ	done
 	MOVL	$const_gStatusWaiting, const_gStatus(AX)
+done:
 	RET
