@@ -266,7 +266,8 @@ func TestRunUnderTracer(t *testing.T) {
 }
 
 // TestHolders: gc: collect adds one parked goroutine per thread and one for
-// the scheduler's stack; they never run thread code, and Close ends them.
+// the scheduler's stack; they never run thread code, and Close ends them
+// before it returns.
 func TestHolders(t *testing.T) {
 	holders := func() int {
 		buf := make([]byte, 1<<20)
@@ -286,6 +287,8 @@ func TestHolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt.Close()
+	// Close waits for the holders' deferred exit; a stack taken right then
+	// may still show one inside that deferred call.
 	for try := 0; holders() != before; try++ {
 		if try == 1000 {
 			t.Fatalf("%d holders after Close, want %d", holders(), before)

@@ -108,7 +108,6 @@ func checkGCEnv() error {
 // contexts can exist, so a free one is always at hand.
 type holder struct {
 	g         *gobj
-	done      chan struct{}
 	published bool // the g describes a suspended context, not the holder
 	ctx       int8 // that context, while published
 	claimed   bool // acquire took goroutineProfiled from absent
@@ -124,6 +123,8 @@ var heldFields = [8]uintptr{gStackLo, gStackHi, gStktopsp, gPanic, gDefer, gSysc
 // gcState is the collector side of a Runtime.
 type gcState struct {
 	holders [NumThreads + 1]holder
+	done    chan struct{}  // closed by Close: the holders return
+	exited  sync.WaitGroup // the holders that have not returned yet
 	// heldBy is, per context (the threads, then the scheduler's), the
 	// holder that publishes it, or -1; free has a bit per unpublished holder.
 	heldBy [NumThreads + 1]int8
@@ -147,16 +148,18 @@ const schedHolder = NumThreads
 // startHolders starts one parked holder per context and waits until all are
 // parked, so that publishing never spins on a holder that is still running.
 func (rt *Runtime) startHolders() error {
+	rt.gcs.done = make(chan struct{})
 	for i := range rt.gcs.holders {
 		h := &rt.gcs.holders[i]
 		rt.gcs.heldBy[i] = -1
 		rt.gcs.free |= 1 << i
-		h.done = make(chan struct{})
 		got := make(chan *gobj)
+		rt.gcs.exited.Add(1)
 		go func(done <-chan struct{}) {
+			defer rt.gcs.exited.Done()
 			got <- getg()
 			<-done
-		}(h.done)
+		}(rt.gcs.done)
 		h.g = <-got
 	}
 	for i := range rt.gcs.holders {
@@ -172,13 +175,13 @@ func (rt *Runtime) startHolders() error {
 	return nil
 }
 
-// stopHolders lets the holder goroutines return; none is published then.
+// stopHolders lets the holder goroutines return and waits until they have;
+// none is published then.
 func (rt *Runtime) stopHolders() {
-	for i := range rt.gcs.holders {
-		if h := &rt.gcs.holders[i]; h.done != nil {
-			close(h.done)
-			h.done = nil
-		}
+	if rt.gcs.done != nil {
+		close(rt.gcs.done)
+		rt.gcs.done = nil
+		rt.gcs.exited.Wait()
 	}
 }
 
