@@ -404,3 +404,94 @@ func firstMatch(b []byte, subs ...string) string {
 	}
 	return lastLines(b, 2)
 }
+
+// TestLifecycleUnderGC: Join, Exit, a recovered panic, Activate of finished
+// threads, a Run stopped by a panic while other threads are suspended, and
+// the next Run — every way a context is left or entered — while runtime.GC
+// runs in a loop and the threads keep pointer structures on their stacks.
+func TestLifecycleUnderGC(t *testing.T) {
+	var gcs atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go pressure(done, &wg, &gcs)
+	defer func() { close(done); wg.Wait() }()
+
+	var stop atomic.Bool
+	var failed error
+	check := func(err error) {
+		if err != nil && failed == nil {
+			failed = err
+		}
+	}
+	short := func(rt *rtos.Runtime, seed int) {
+		_, err := stressBody(seed, 30, func() { rt.Yield() }, &stop)
+		check(err)
+	}
+	var crash atomic.Bool
+	rt, err := rtos.New(rtos.Threads{
+		Lists: func(rt *rtos.Runtime) {
+			for round := 0; round < 20; round++ {
+				check(rt.Join(rtos.Pointers)) // autostarted, then activated below
+				check(rt.Join(rtos.Strings))
+				check(rt.Activate(rtos.Pointers))
+				check(rt.Activate(rtos.Strings))
+				short(rt, 100+round)
+			}
+			if crash.Load() {
+				short(rt, 7)
+				panic("stop the run")
+			}
+		},
+		Maps: func(rt *rtos.Runtime) {
+			defer func() { check(recoverErr(recover())) }()
+			short(rt, 1)
+			var keep []*item
+			for i := range 200 {
+				keep = append(keep, newItem(2, i))
+				if i%20 == 0 {
+					rt.Yield()
+				}
+			}
+			for i, it := range keep {
+				check(it.check(2, i))
+			}
+			panic("recovered")
+		},
+		Pointers: func(rt *rtos.Runtime) {
+			short(rt, 3)
+			defer short(rt, 33) // deferred work that yields, run by Exit
+			rt.Exit()
+		},
+		Strings: func(rt *rtos.Runtime) { short(rt, 4) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	for run := 0; run < 3; run++ {
+		if err := rt.Run(); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	crash.Store(true)
+	var pe *rtos.PanicError
+	if err := rt.Run(); !errors.As(err, &pe) || pe.Value != "stop the run" {
+		t.Fatalf("Run: %v, want the panic", err)
+	}
+	crash.Store(false)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run after a stopped Run: %v", err)
+	}
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	t.Logf("%d switches, %d runtime.GC calls", rt.Stats().Switches, gcs.Load())
+}
+
+func recoverErr(r any) error {
+	if r != nil && r != "recovered" {
+		return fmt.Errorf("panic: %v", r)
+	}
+	return nil
+}
