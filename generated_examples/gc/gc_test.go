@@ -170,17 +170,19 @@ func stress(t *testing.T, d time.Duration) {
 	}
 }
 
-// TestStress is the stress in this process (default GOGC) and in a child
-// process under GOGC=1.
+// TestStress is the stress in this process (default GOGC) and in child
+// processes under GOGC=1, with GOMAXPROCS 2 and 1.
 func TestStress(t *testing.T) {
 	t.Run("GOGC=default", func(t *testing.T) { stress(t, 500*time.Millisecond) })
-	t.Run("GOGC=1", func(t *testing.T) {
-		out, err := child(t, "stress", time.Minute, "GOGC=1")
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		t.Logf("%s", lastLines(out, 3))
-	})
+	for _, env := range [][]string{{"GOGC=1"}, {"GOGC=1", "GOMAXPROCS=1"}} {
+		t.Run(strings.Join(env, ","), func(t *testing.T) {
+			out, err := child(t, "stress", time.Minute, env...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Logf("%s", lastLines(out, 3))
+		})
+	}
 }
 
 // negative runs the same threads on a runtime generated with gc: pause
