@@ -56,6 +56,15 @@ func AMD64(opt Options) *Arch {
 
 	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
+	if opt.GC {
+		start.Frame = 16
+		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
+			"Go prologue can let the collector in; keep the thread in 8(SP).")
+		start.I("MOVQ", "DX", "8(SP)")
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadEntered(SB)")
+		start.I("MOVQ", "8(SP)", "DX")
+	}
 	start.I("MOVQ", "DX", "0(SP)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
@@ -87,6 +96,37 @@ func AMD64(opt Options) *Arch {
 	mword.I("RET")
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		getg := &Func{
+			Name:    "getg",
+			Doc:     "getg returns the running goroutine's g.",
+			Flags:   "NOSPLIT",
+			Results: []Param{{"ret", "*gobj"}},
+		}
+		loadG(getg, "CX")
+		getg.I("MOVQ", "CX", getg.Arg("ret"))
+		getg.I("RET")
+		rel := &Func{
+			Name: "releaseG",
+			Doc: "releaseG ends an acquire of a parked holder gp: it gives back the goroutine\n" +
+				"profiler's claim when claimed is not 0, then the scan bit when locked is not\n" +
+				"0. Plain stores are release stores on amd64 (what the runtime's StoreRel\n" +
+				"is), and the call keeps the compiler from moving the g field writes past them.",
+			Flags:  "NOSPLIT",
+			Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
+		}
+		rel.I("MOVQ", rel.Arg("gp"), "AX")
+		rel.I("CMPQ", rel.Arg("claimed"), "$0")
+		rel.I("JEQ", "status")
+		rel.I("MOVL", "$const_profAbsent", "const_gGoroutineProfiled(AX)")
+		rel.Label("status")
+		rel.I("CMPQ", rel.Arg("locked"), "$0")
+		rel.I("JEQ", "done")
+		rel.I("MOVL", "$const_gStatusWaiting", "const_gStatus(AX)")
+		rel.Label("done")
+		rel.I("RET")
+		a.Funcs = append(a.Funcs, getg, rel)
+	}
 	if opt.Preempt {
 		amd64Preempt(a, opt)
 	}

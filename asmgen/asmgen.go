@@ -118,6 +118,10 @@ type Options struct {
 	// Services: with Preempt, every tick also lets a due sleeper of higher
 	// priority preempt the running thread (reads Runtime.svc.timed).
 	Services bool
+	// GC is gc: collect: threadStart first lets the runtime finish the
+	// switch that entered it (publish the outgoing context to the
+	// collector), and getg returns the running goroutine's g.
+	GC bool
 }
 
 // Archs returns the emitters by GOARCH.

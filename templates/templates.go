@@ -32,6 +32,9 @@ type Data struct {
 	OnePriority bool
 	Priority    int
 	TimeSliceGo string
+	// GCCollect is gc: collect: holders publish suspended stacks to the
+	// collector (gc.go.tmpl) instead of pausing it.
+	GCCollect bool
 
 	// The services the config uses; services.go.tmpl is rendered only when
 	// Services is true, and emits only the kinds used.

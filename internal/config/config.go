@@ -6,6 +6,8 @@
 //	version: 1            # optional; if present, the integer 1
 //	package: rtos         # required; Go package name of the generated code
 //	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
+//	gc: pause             # optional; pause (default): the collector is paused during Run;
+//	                      #   collect: it keeps running (linux/amd64, no time_slice)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
@@ -80,6 +82,8 @@ type Config struct {
 	Arch         []string      // GOARCH values, in config order, no duplicates; default []string{"amd64"}
 	TimeSlice    time.Duration // scheduler.time_slice; 0 = cooperative only
 	TimeSlicePos Pos           // position of the scheduler.time_slice value; zero if absent
+	GC           string        // "pause" (default) or "collect"
+	GCPos        Pos           // position of the gc value; zero if absent
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
 	Guard        bool          // stack.guard, default true
 	Threads      []Thread      // in config order
@@ -174,7 +178,7 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 // Field names allowed at each level, in schema order (also the order in
 // which "did you mean" suggestions are tried).
 var (
-	topFields       = []string{"version", "package", "arch", "scheduler", "stack", "threads", "services"}
+	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "services"}
 	schedulerFields = []string{"time_slice"}
 	stackFields     = []string{"default", "guard"}
 	threadFields    = []string{"name", "priority", "stack", "autostart"}
@@ -210,7 +214,7 @@ func (p *parser) parse(data []byte) *Config {
 	if root == nil {
 		return nil
 	}
-	cfg := &Config{File: p.file, Version: 1, StackDefault: DefaultStack, Guard: true}
+	cfg := &Config{File: p.file, Version: 1, StackDefault: DefaultStack, Guard: true, GC: GCPause}
 	top, _ := p.mapping(root, "", topFields, "")
 
 	if n, at := top.get("version"); n != nil {
@@ -230,6 +234,7 @@ func (p *parser) parse(data []byte) *Config {
 	}
 	archOK := p.arch(cfg, top)
 	sliceOK := p.scheduler(cfg, top)
+	gcOK := p.gc(cfg, top)
 	p.stack(cfg, top)
 	p.threads(cfg, top)
 	p.services(cfg, top)
@@ -247,7 +252,52 @@ func (p *parser) parse(data []byte) *Config {
 				"remove scheduler.time_slice or set it to 0 for cooperative scheduling", strings.Join(bad, ", ")))
 		}
 	}
+	if archOK && gcOK && cfg.GC == GCCollect {
+		var bad []string
+		for _, a := range cfg.Arch {
+			if !slices.Contains(GCCollectArch, a) {
+				bad = append(bad, a)
+			}
+		}
+		if len(bad) > 0 {
+			p.add(cfg.GCPos, "gc", fmt.Sprintf("collect is not supported on %s yet (only %s); "+
+				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(GCCollectArch, ", "), strings.Join(GCCollectArch, ", ")))
+		}
+	}
+	if sliceOK && gcOK && cfg.GC == GCCollect && cfg.TimeSlice > 0 {
+		p.add(cfg.GCPos, "gc", "collect cannot be combined with scheduler.time_slice yet: a thread preempted by "+
+			"the timer is suspended with live pointers in the registers its trampoline saved, which the "+
+			"collector would not scan; use gc: pause with time slices, or cooperative scheduling with gc: collect")
+	}
 	return cfg
+}
+
+// The values of the gc field.
+const (
+	GCPause   = "pause"   // the collector is paused while Run is active (default)
+	GCCollect = "collect" // the collector runs; suspended stacks are published to it
+)
+
+// GCCollectArch lists the architectures whose switcher supports gc: collect.
+var GCCollectArch = []string{"amd64"}
+
+// gc fills cfg.GC and reports whether it decoded cleanly.
+func (p *parser) gc(cfg *Config, top fields) bool {
+	n, at := top.get("gc")
+	if n == nil {
+		return true
+	}
+	cfg.GCPos = posOf(n)
+	s, ok := p.str(n, at, "pause or collect")
+	if !ok {
+		return false
+	}
+	if s != GCPause && s != GCCollect {
+		p.errorf(n, at, "must be pause or collect, got %q", s)
+		return false
+	}
+	cfg.GC = s
+	return true
 }
 
 // document parses data and returns its top-level mapping, or nil after

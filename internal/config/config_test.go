@@ -115,6 +115,9 @@ func TestParseGood(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: unexpected error:\n%v", err)
 			}
+			if tt.want.GC == "" {
+				tt.want.GC = GCPause // the default
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
 			}
@@ -259,6 +262,18 @@ var errorTests = []struct {
 			"rtos.yaml:4:15: scheduler.time_slice: time-slice preemption is not supported on arm64 yet; remove scheduler.time_slice or set it to 0 for cooperative scheduling"}},
 	{"time slice not cross-checked with a bad arch", "package: x\narch: [arm46]\nscheduler:\n  time_slice: 10ms\n" + threadsOK, nil, []string{
 		`rtos.yaml:2:8: arch[0]: unknown architecture "arm46" (supported: amd64, arm64)`}},
+
+	// gc.
+	{"gc unknown mode", "package: x\ngc: auto\n" + threadsOK, nil, []string{
+		`rtos.yaml:2:5: gc: must be pause or collect, got "auto"`}},
+	{"gc not a string", "package: x\ngc: [collect]\n" + threadsOK, nil, []string{
+		"rtos.yaml:2:5: gc: must be pause or collect, got a list"}},
+	{"gc collect on arm64", "package: x\narch: [amd64, arm64]\ngc: collect\n" + threadsOK, nil, []string{
+		"rtos.yaml:3:5: gc: collect is not supported on arm64 yet (only amd64); use gc: pause or list only amd64 in arch"}},
+	{"gc collect with a time slice", "package: x\ngc: collect\nscheduler:\n  time_slice: 10ms\n" + threadsOK, nil, []string{
+		"rtos.yaml:2:5: gc: collect cannot be combined with scheduler.time_slice yet: a thread preempted by the timer is " +
+			"suspended with live pointers in the registers its trampoline saved, which the collector would not scan; " +
+			"use gc: pause with time slices, or cooperative scheduling with gc: collect"}},
 
 	// Sizes.
 	{"sizes", `package: x

@@ -89,6 +89,7 @@ func Files(m *model.Model) ([]File, error) {
 		TimeSliceGo: goDuration(m.TimeSlice),
 		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
 		Priority:    m.Priorities[0],
+		GCCollect:   m.GCCollect,
 
 		Services:   m.Services.Any(),
 		Semaphores: len(m.Services.Semaphores) > 0,
@@ -114,7 +115,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any()})
+		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any(), GC: m.GCCollect})
 		asm, err := asmgen.File(a, header)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err

@@ -89,3 +89,33 @@ func TestGoDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestGCMode: gc: pause (the default) emits no holder code and pauses the
+// collector; gc: collect emits gc.go, switches through the holders and
+// lets threadStart finish the entering switch.
+func TestGCMode(t *testing.T) {
+	const threads = "threads:\n  - {name: a}\n  - {name: b}\n"
+	for _, cfg := range []string{"package: p\n" + threads, "package: p\ngc: pause\n" + threads} {
+		fs := files(t, cfg)
+		if _, ok := fs["gc.go"]; ok {
+			t.Errorf("gc: pause emitted gc.go")
+		}
+		if rt := fs["runtime.go"]; !strings.Contains(rt, "gcPause()") || strings.Contains(rt, "gcSwitch") {
+			t.Errorf("gc: pause runtime.go does not pause the collector, or switches through holders")
+		}
+		if strings.Contains(fs["switch_amd64.s"], "threadEntered") {
+			t.Errorf("gc: pause threadStart calls threadEntered")
+		}
+	}
+	fs := files(t, "package: p\ngc: collect\n"+threads)
+	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {
+		t.Errorf("gc: collect emitted no tryGCSwitch")
+	}
+	rt := fs["runtime.go"]
+	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Contains(rt, "\tswitchTo(") {
+		t.Errorf("gc: collect runtime.go pauses the collector or has a switch that bypasses the holders")
+	}
+	if s := fs["switch_amd64.s"]; !strings.Contains(s, "CALL\t·threadEntered(SB)") || !strings.Contains(s, "TEXT ·getg(SB)") {
+		t.Errorf("gc: collect switcher lacks threadEntered or getg:\n%s", s)
+	}
+}

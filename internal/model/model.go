@@ -29,7 +29,7 @@ var Reserved = []string{
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
-	"Check", "SetTimeSlice", "Latency",
+	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrStackShrink", "ErrTracing",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).
@@ -54,6 +54,8 @@ type Model struct {
 	Arch      []string // architectures, sorted
 	TimeSlice time.Duration
 	Guard     bool // a PROT_NONE guard page below each stack
+	// GCCollect: gc: collect, the collector keeps running during Run.
+	GCCollect bool
 	Threads   []Thread
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
@@ -133,6 +135,7 @@ func New(c *config.Config) (*Model, error) {
 		Source:    filepath.Base(filepath.ToSlash(c.File)),
 		Package:   c.Package,
 		TimeSlice: c.TimeSlice,
+		GCCollect: c.GC == config.GCCollect,
 		Guard:     c.Guard,
 	}
 	m.Arch = append(m.Arch, c.Arch...)

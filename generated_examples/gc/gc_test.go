@@ -1,0 +1,499 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"debug/dwarf"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	basic "github.com/gthreadgen/gthreadgen/generated_examples/basic/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
+)
+
+// helperEnv selects what a child process of this test binary does.
+const helperEnv = "GC_TEST_HELPER"
+
+// TestMain re-executes the tests with GODEBUG=gcshrinkstackoff=1 in the
+// environment, which gc: collect needs from process start, unless a test
+// asked for a child without it.
+func TestMain(m *testing.M) {
+	if !strings.Contains(os.Getenv("GODEBUG"), "gcshrinkstackoff=1") && os.Getenv(helperEnv) == "" {
+		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd.Env = append(os.Environ(), "GODEBUG="+os.Getenv("GODEBUG")+",gcshrinkstackoff=1")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				os.Exit(exit.ExitCode())
+			}
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// child runs this test binary's TestHelper with helperEnv=what and env added,
+// for at most limit, and returns its combined output and error.
+func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byte, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+what), env...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("killed after %v (%w)", limit, err)
+	}
+	return out, err
+}
+
+// TestHelper is the body of the child processes; it does nothing otherwise.
+func TestHelper(t *testing.T) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		t.Skip("only run as a child process")
+	case "stress":
+		stress(t, 700*time.Millisecond)
+	case "negative":
+		negative(t, 5*time.Second)
+	case "newerr":
+		_, err := rtos.New(rtos.Threads{})
+		if !errors.Is(err, rtos.ErrStackShrink) {
+			t.Fatalf("New without gcshrinkstackoff: %v, want ErrStackShrink", err)
+		}
+		var ge *rtos.GCModeError
+		if !errors.As(err, &ge) || !strings.Contains(err.Error(), "GODEBUG=gcshrinkstackoff=1") {
+			t.Fatalf("error does not name the fix: %v", err)
+		}
+		fmt.Println("NEWERR:", err)
+	default:
+		t.Fatalf("unknown helper %q", os.Getenv(helperEnv))
+	}
+}
+
+// stress runs the four threads for d with every structure checked after
+// every switch, while a goroutine allocates and calls runtime.GC in a loop,
+// the CPU profiler runs, and runtime.Stack(all) and the goroutine profile
+// walk every goroutine in loops.
+func stress(t *testing.T, d time.Duration) {
+	var stop atomic.Bool
+	var gcs atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go pressure(done, &wg, &gcs)
+	go observers(done, &wg)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			pprof.Lookup("goroutine").WriteTo(io.Discard, 1)
+		}
+	}()
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	defer pprof.StopCPUProfile()
+
+	var mu sync.Mutex
+	var errs []error
+	total := 0
+	var slow int            // Yields that took over a millisecond
+	var worst time.Duration // the longest Yield, all other threads' turns included
+	body := func(rt *rtos.Runtime) {
+		self, _ := rt.Self()
+		n, err := stressBody(int(self), 0, func() {
+			t0 := time.Now()
+			rt.Yield()
+			d := time.Since(t0)
+			if d > time.Millisecond {
+				slow++
+			}
+			worst = max(worst, d)
+		}, &stop)
+		mu.Lock()
+		total += n
+		if err != nil {
+			errs = append(errs, err)
+			stop.Store(true)
+		}
+		mu.Unlock()
+	}
+	rt, err := rtos.New(rtos.Threads{Lists: body, Maps: body, Pointers: body, Strings: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	time.AfterFunc(d, func() { stop.Store(true) })
+	before := gcs.Load()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	cycles := ms.NumGC
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&ms)
+	close(done)
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("corruption: %v", errors.Join(errs...))
+	}
+	s := rt.Stats()
+	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run, %d switches deferred by the ordering rule "+
+		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, s.GCWaits, s.GCWaited, slow, worst)
+	if ms.NumGC-cycles < 10 {
+		t.Fatalf("only %d collections ran during Run", ms.NumGC-cycles)
+	}
+}
+
+// TestStress is the stress in this process (default GOGC) and in child
+// processes under GOGC=1, with GOMAXPROCS 2 and 1.
+func TestStress(t *testing.T) {
+	t.Run("GOGC=default", func(t *testing.T) { stress(t, 500*time.Millisecond) })
+	for _, env := range [][]string{{"GOGC=1"}, {"GOGC=1", "GOMAXPROCS=1"}} {
+		t.Run(strings.Join(env, ","), func(t *testing.T) {
+			out, err := child(t, "stress", time.Minute, env...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Logf("%s", lastLines(out, 3))
+		})
+	}
+}
+
+// negative runs the same threads on a runtime generated with gc: pause
+// (generated_examples/basic) while runtime.GC is called in a loop, which
+// pause mode does not support: the collector then frees what only the
+// suspended stacks refer to.
+func negative(t *testing.T, d time.Duration) {
+	var stop atomic.Bool
+	var gcs atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go pressure(done, &wg, &gcs)
+	var errs []error
+	body := func(rt *basic.Runtime) {
+		self, _ := rt.Self()
+		if _, err := stressBody(int(self), 0, func() { rt.Yield() }, &stop); err != nil {
+			errs = append(errs, err)
+			stop.Store(true)
+		}
+	}
+	rt, err := basic.New(basic.Threads{Alpha: body, Beta: body, Gamma: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	time.AfterFunc(d, func() { stop.Store(true) })
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	close(done)
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("CORRUPTED: %v", errs[0])
+	}
+	t.Logf("no corruption in %v", d)
+}
+
+// TestNegativeControl shows that the stress detects what gc: collect
+// prevents: without publishing the suspended stacks (a gc: pause runtime
+// with runtime.GC called in a loop), the child fails — a corrupted structure,
+// a fatal error of the runtime, a fault or a hang.
+func TestNegativeControl(t *testing.T) {
+	out, err := child(t, "negative", 20*time.Second, "GOGC=1")
+	if err == nil {
+		t.Fatalf("the stress passed without the mechanism:\n%s", out)
+	}
+	t.Logf("failed as expected (%v): %s", err, firstMatch(out, "CORRUPTED", "fatal error", "panic:", "SIGSEGV", "unexpected fault"))
+}
+
+// TestNewWithoutShrinkOff: New refuses gc: collect without
+// GODEBUG=gcshrinkstackoff=1 from the start of the process.
+func TestNewWithoutShrinkOff(t *testing.T) {
+	out, err := child(t, "newerr", time.Minute, "GODEBUG=")
+	if err != nil || !bytes.Contains(out, []byte("NEWERR: rtos: gc: collect: ")) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", firstMatch(out, "NEWERR"))
+}
+
+// TestRunUnderTracer: Run refuses gc: collect while the tracer is on.
+func TestRunUnderTracer(t *testing.T) {
+	ran := false
+	rt, err := rtos.New(rtos.Threads{
+		Lists: func(*rtos.Runtime) { ran = true }, Maps: func(*rtos.Runtime) {},
+		Pointers: func(*rtos.Runtime) {}, Strings: func(*rtos.Runtime) {},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := trace.Start(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	err = rt.Run()
+	trace.Stop()
+	if !errors.Is(err, rtos.ErrTracing) || ran {
+		t.Fatalf("Run under the tracer: %v (ran %v), want ErrTracing", err, ran)
+	}
+	if err := rt.Run(); err != nil || !ran {
+		t.Fatalf("Run after trace.Stop: %v (ran %v)", err, ran)
+	}
+}
+
+// TestHolders: gc: collect adds one parked goroutine per thread and one for
+// the scheduler's stack; they never run thread code, and Close ends them
+// before it returns.
+func TestHolders(t *testing.T) {
+	holders := func() int {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		return strings.Count(string(buf), "rtos.(*Runtime).startHolders.func1(")
+	}
+	before := holders()
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{Lists: nop, Maps: nop, Pointers: nop, Strings: nop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := holders() - before; got != rtos.NumThreads+1 {
+		t.Errorf("New started %d holders, want %d", got, rtos.NumThreads+1)
+	}
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	rt.Close()
+	// Close waits for the holders' deferred exit; a stack taken right then
+	// may still show one inside that deferred call.
+	for try := 0; holders() != before; try++ {
+		if try == 1000 {
+			t.Fatalf("%d holders after Close, want %d", holders(), before)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestOffsetsMatchDWARF checks every g and m offset the generated package
+// uses against the DWARF of the runtime linked into this test binary.
+func TestOffsetsMatchDWARF(t *testing.T) {
+	consts := map[string]int64{}
+	fset := token.NewFileSet()
+	for _, name := range []string{"rtos/layout.go", "rtos/gc.go"} {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == 1 {
+				if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.INT {
+					v, _ := strconv.ParseInt(lit.Value, 0, 64)
+					consts[vs.Names[0].Name] = v
+				}
+			}
+			return true
+		})
+	}
+	// go test links without DWARF: build the example program, which links
+	// the same runtime, with it.
+	exe := filepath.Join(t.TempDir(), "gc")
+	if out, err := exec.Command(goTool(), "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ef, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	d, err := ef.DWARF()
+	if err != nil {
+		t.Fatalf("no DWARF in %s: %v", exe, err)
+	}
+	fields := map[string]map[string]int64{"runtime.g": {}, "runtime.m": {}}
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			break
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		if e.Tag != dwarf.TagStructType || fields[name] == nil || len(fields[name]) > 0 {
+			continue
+		}
+		for {
+			c, err := r.Next()
+			if err != nil || c == nil || c.Tag == 0 {
+				break
+			}
+			if fn, ok := c.Val(dwarf.AttrName).(string); ok {
+				off, _ := c.Val(dwarf.AttrDataMemberLoc).(int64)
+				fields[name][fn] = off
+			}
+		}
+	}
+	want := map[string]string{
+		"gStackLo": "g.stack", "gStackguard0": "g.stackguard0", "gPanic": "g._panic", "gDefer": "g._defer",
+		"gM": "g.m", "gSyscallsp": "g.syscallsp", "gSyscallpc": "g.syscallpc", "gSyscallbp": "g.syscallbp",
+		"gStktopsp": "g.stktopsp", "gStatus": "g.atomicstatus", "gGoid": "g.goid", "gPreemptShrink": "g.preemptShrink",
+		"gGcscandone": "g.gcscandone", "gGoroutineProfiled": "g.goroutineProfiled",
+		"mCurg": "m.curg", "mProcid": "m.procid", "mLocks": "m.locks",
+	}
+	for c, f := range want {
+		got, ok := consts[c]
+		if !ok {
+			t.Errorf("constant %s not found in the generated package", c)
+			continue
+		}
+		strct, field, _ := strings.Cut(f, ".")
+		off, ok := fields["runtime."+strct][field]
+		if !ok {
+			t.Errorf("runtime.%s has no field %s", strct, field)
+		} else if off != got {
+			t.Errorf("%s = %d, but runtime.%s is at %d", c, got, f, off)
+		}
+	}
+}
+
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func firstMatch(b []byte, subs ...string) string {
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, s := range subs {
+			if strings.Contains(l, s) {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	return lastLines(b, 2)
+}
+
+// TestLifecycleUnderGC: Join, Exit, a recovered panic, Activate of finished
+// threads, a Run stopped by a panic while other threads are suspended, and
+// the next Run — every way a context is left or entered — while runtime.GC
+// runs in a loop and the threads keep pointer structures on their stacks.
+func TestLifecycleUnderGC(t *testing.T) {
+	var gcs atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go pressure(done, &wg, &gcs)
+	defer func() { close(done); wg.Wait() }()
+
+	var stop atomic.Bool
+	var failed error
+	check := func(err error) {
+		if err != nil && failed == nil {
+			failed = err
+		}
+	}
+	short := func(rt *rtos.Runtime, seed int) {
+		_, err := stressBody(seed, 30, func() { rt.Yield() }, &stop)
+		check(err)
+	}
+	var crash atomic.Bool
+	rt, err := rtos.New(rtos.Threads{
+		Lists: func(rt *rtos.Runtime) {
+			for round := 0; round < 20; round++ {
+				check(rt.Join(rtos.Pointers)) // autostarted, then activated below
+				check(rt.Join(rtos.Strings))
+				check(rt.Activate(rtos.Pointers))
+				check(rt.Activate(rtos.Strings))
+				short(rt, 100+round)
+			}
+			if crash.Load() {
+				short(rt, 7)
+				panic("stop the run")
+			}
+		},
+		Maps: func(rt *rtos.Runtime) {
+			defer func() { check(recoverErr(recover())) }()
+			short(rt, 1)
+			var keep []*item
+			for i := range 200 {
+				keep = append(keep, newItem(2, i))
+				if i%20 == 0 {
+					rt.Yield()
+				}
+			}
+			for i, it := range keep {
+				check(it.check(2, i))
+			}
+			panic("recovered")
+		},
+		Pointers: func(rt *rtos.Runtime) {
+			short(rt, 3)
+			defer short(rt, 33) // deferred work that yields, run by Exit
+			rt.Exit()
+		},
+		Strings: func(rt *rtos.Runtime) { short(rt, 4) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	for run := 0; run < 3; run++ {
+		if err := rt.Run(); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	crash.Store(true)
+	var pe *rtos.PanicError
+	if err := rt.Run(); !errors.As(err, &pe) || pe.Value != "stop the run" {
+		t.Fatalf("Run: %v, want the panic", err)
+	}
+	crash.Store(false)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run after a stopped Run: %v", err)
+	}
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	t.Logf("%d switches, %d runtime.GC calls", rt.Stats().Switches, gcs.Load())
+}
+
+func recoverErr(r any) error {
+	if r != nil && r != "recovered" {
+		return fmt.Errorf("panic: %v", r)
+	}
+	return nil
+}
