@@ -221,7 +221,11 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
 	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
 	h.I("MOVL", "$0", "preemptState_pending(AX)")
-	h.I("RET")
+	if opt.Services {
+		h.I("JMP", "wake") // a new slice, but a timed wait may still be due
+	} else {
+		h.I("RET")
+	}
 	h.Label("counted")
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
 	h.I("SUBQ", "preemptState_sliceStart(AX)", "CX")
@@ -232,8 +236,20 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.I("JMP", "wake")
 		h.Label("wakeTimer")
 		h.Comment("The wake timer: a timed wait came due. BX = the running thread.")
-		h.I("MOVQ", "preemptState_rt(AX)", "BX")
-		h.I("MOVQ", "Runtime_current(BX)", "BX")
+		h.I("MOVQ", "preemptState_rt(AX)", "R8")
+		h.I("CMPL", "(Runtime_svc+services_timed)(R8)", "$0")
+		h.I("JNE", "wakeDue")
+		h.Comment("No timed wait is left (another call woke it first): stop the timer's\n" +
+			"retries. timer_settime(wakeTimer, 0, &zeroTimerSpec, nil).")
+		h.I("MOVLQSX", "preemptState_wakeTimer(AX)", "DI")
+		h.I("MOVQ", "$0", "SI")
+		h.I("LEAQ", "·zeroTimerSpec(SB)", "DX")
+		h.I("MOVQ", "$0", "R10")
+		h.I("MOVQ", "$const_sysTimerSettime", "AX")
+		h.I("SYSCALL")
+		h.I("RET")
+		h.Label("wakeDue")
+		h.I("MOVQ", "Runtime_current(R8)", "BX")
 		h.I("CMPQ", "BX", "$0")
 		h.I("JEQ", "done")
 		h.Label("wake")

@@ -143,6 +143,18 @@ type preemptRuntime struct {
 	wakeAt        int64 // when the wake timer is set to fire (nanotime), 0 if not
 }
 
+// wakeRetry is how often the wake timer repeats after a deadline until the
+// sleeper has been woken: an interrupted point that was not safe is retried
+// this soon.
+const wakeRetry = time.Millisecond
+
+// zeroTimerSpec disarms a timer; the signal handler passes it to
+// timer_settime.
+var zeroTimerSpec unix.ItimerSpec
+
+// sysTimerSettime is the timer_settime system call, for the handler.
+const sysTimerSettime = unix.SYS_TIMER_SETTIME
+
 // armWake makes the wake timer fire at deadline (nanotime, the monotonic
 // clock) unless it is already set to fire earlier and has not fired yet.
 func (rt *Runtime) armWake(deadline int64) {
@@ -154,7 +166,10 @@ func (rt *Runtime) armWake(deadline int64) {
 		return
 	}
 	rt.pre.wakeAt = deadline
-	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(deadline)}
+	// After the deadline the timer repeats every wakeRetry until a tick has
+	// found the running thread at a safe point and woken the sleeper; the
+	// handler stops it when no timed wait is left.
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(deadline), Interval: unix.NsecToTimespec(int64(wakeRetry))}
 	const timerAbstime = 1
 	unix.RawSyscall6(unix.SYS_TIMER_SETTIME, uintptr(s.wakeTimer), timerAbstime, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 }

@@ -201,6 +201,10 @@ func (rt *Runtime) wakeDue() {
 		}
 	}
 	rt.svc.next = next
+	if rt.svc.timed != 0 {
+		rt.pre.wakeAt = 0 // the timer may have fired for a wake-up done now
+		rt.armWake(next)
+	}
 }
 
 // idle returns the thread to run after cur stopped being runnable. When no

@@ -153,7 +153,7 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	preemptState_ticks(AX), CX
 	MOVQ	CX, preemptState_sliceStart(AX)
 	MOVL	$0, preemptState_pending(AX)
-	RET
+	JMP	wake
 counted:
 	MOVQ	preemptState_ticks(AX), CX
 	SUBQ	preemptState_sliceStart(AX), CX
@@ -163,8 +163,20 @@ counted:
 	JMP	wake
 wakeTimer:
 	// The wake timer: a timed wait came due. BX = the running thread.
-	MOVQ	preemptState_rt(AX), BX
-	MOVQ	Runtime_current(BX), BX
+	MOVQ	preemptState_rt(AX), R8
+	CMPL	(Runtime_svc+services_timed)(R8), $0
+	JNE	wakeDue
+	// No timed wait is left (another call woke it first): stop the timer's
+	// retries. timer_settime(wakeTimer, 0, &zeroTimerSpec, nil).
+	MOVLQSX	preemptState_wakeTimer(AX), DI
+	MOVQ	$0, SI
+	LEAQ	·zeroTimerSpec(SB), DX
+	MOVQ	$0, R10
+	MOVQ	$const_sysTimerSettime, AX
+	SYSCALL
+	RET
+wakeDue:
+	MOVQ	Runtime_current(R8), BX
 	CMPQ	BX, $0
 	JEQ	done
 wake:
