@@ -59,7 +59,11 @@ func (rt *Runtime) mapStacks() error {
 		for j := range t.paint {
 			t.paint[j] = paintWord
 		}
-		t.top = (*[2]uintptr)(unsafe.Pointer(&mem[off+size-topReserve]))
+		// The two words above the entry SP (zero: a null return address
+		// that ends every unwind, and padding) stay as mapped.
+		hi := uintptr(unsafe.Pointer(&mem[off+size-1])) + 1
+		t.ctx.lo, t.ctx.hi = uintptr(unsafe.Pointer(&t.paint[0])), hi
+		t.ctx.topsp = hi - topReserve - startFrame
 		off += roundUp(size, page)
 	}
 	rt.mem = mem
@@ -70,7 +74,7 @@ func (rt *Runtime) mapStacks() error {
 func (rt *Runtime) unmapStacks() error {
 	for i := range rt.threads {
 		t := &rt.threads[i]
-		t.canary, t.top, t.paint = nil, nil, nil
+		t.canary, t.paint = nil, nil
 	}
 	mem := rt.mem
 	rt.mem = nil

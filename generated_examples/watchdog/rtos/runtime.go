@@ -179,7 +179,6 @@ type thread struct {
 	err      error
 
 	canary *[canaryWords]uint64 // the words between the region's base and g.stack.lo
-	top    *[2]uintptr          // the two words at the top of the stack: a zero return address and padding
 	paint  []uint64             // the usable stack, painted at New for the high-water mark
 
 	switches    uint64
@@ -538,20 +537,15 @@ func (rt *Runtime) self() *thread {
 
 // start resets t to run its body from the beginning.
 func (rt *Runtime) start(t *thread) {
-	t.top[0], t.top[1] = 0, 0
 	if t.overflowed() { // a stopped overflow: give the slot a fresh canary
 		for i := range t.canary {
 			t.canary[i] = canaryWord
 		}
 	}
-	entry := uintptr(unsafe.Pointer(t.top))
-	t.ctx = context{
-		sp:    entry,
-		pc:    startPC,
-		lo:    uintptr(unsafe.Pointer(&t.paint[0])),
-		hi:    entry + topReserve,
-		topsp: entry - startFrame,
-	}
+	// The stack bounds and stktopsp are the slot's own (mapStacks set them);
+	// the two words above the entry SP stay zero: nothing writes there.
+	t.ctx.sp, t.ctx.bp, t.ctx.pc = t.ctx.hi-topReserve, 0, startPC
+	t.ctx.panicp, t.ctx.deferp = 0, 0
 	t.returned, t.exiting, t.err = false, false, nil
 	t.joiners = 0
 	t.state = Ready
@@ -559,11 +553,14 @@ func (rt *Runtime) start(t *thread) {
 	rt.ready(t)
 }
 
+// ready adds t to the runnable set and its priority to the levels in use.
 func (rt *Runtime) ready(t *thread) {
 	rt.runnable |= 1 << t.id
 	rt.prios |= 1 << t.prio
 }
 
+// unready takes t out of the runnable set, and its priority out of the levels in
+// use when it was the last runnable thread there.
 func (rt *Runtime) unready(t *thread) {
 	rt.runnable &^= 1 << t.id
 	if rt.runnable&rt.prioMask[t.prio] == 0 {
