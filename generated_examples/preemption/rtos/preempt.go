@@ -424,7 +424,6 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if next == cur || (!over && next.prio <= cur.prio) {
 		return
 	}
-	cur.state = Ready
 	rt.switchThread(cur, next)
 }
 

@@ -32,7 +32,8 @@ type State uint8
 const (
 	// Inactive: not started in this Run (autostart false and not activated).
 	Inactive State = iota
-	// Ready: runnable, waiting for the CPU.
+	// Ready: runnable, waiting for the CPU. (The scheduler stores Ready for
+	// the running thread too; Stats reports it as Running.)
 	Ready
 	// Running: the thread that has the CPU.
 	Running
@@ -314,8 +315,6 @@ func (rt *Runtime) Yield() error {
 	if cur.overflowed() {
 		rt.overflow(cur)
 	}
-	cur.state = Ready
-	next.state = Running
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
@@ -395,7 +394,6 @@ func (rt *Runtime) Activate(id ThreadID) error {
 	}
 	rt.start(t)
 	if t.prio > cur.prio {
-		cur.state = Ready
 		rt.switchThread(cur, t)
 	}
 	return nil
@@ -456,6 +454,9 @@ func (rt *Runtime) Stats() Stats {
 		ts.Name = threadSpecs[i].name
 		ts.Priority = int(t.prio)
 		ts.State = t.state
+		if t == rt.current {
+			ts.State = Running
+		}
 		ts.Switches = t.switches
 		s.Switches += t.switches
 		ts.Activations = t.activations
@@ -538,7 +539,6 @@ func (rt *Runtime) pick() *thread {
 
 // enter makes t the running thread; Run's first switch uses it.
 func (rt *Runtime) enter(t *thread) {
-	t.state = Running
 	t.switches++
 	rt.last[t.prio] = uint8(t.id)
 	rt.current = t
@@ -550,7 +550,6 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
 	}
-	next.state = Running
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next

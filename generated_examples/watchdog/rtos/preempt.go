@@ -477,7 +477,6 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if rt.svc.holding&(1<<cur.id) != 0 && next.prio <= cur.prio {
 		return // a mutex holder gives the CPU only to more urgent threads
 	}
-	cur.state = Ready
 	rt.switchThread(cur, next)
 }
 

@@ -176,7 +176,6 @@ func (rt *Runtime) preempt(cur *thread) {
 		rt.wakeDue()
 	}
 	if next := rt.pick(); next != nil && next.prio > cur.prio {
-		cur.state = Ready
 		rt.switchThread(cur, next)
 	}
 }
