@@ -14,7 +14,7 @@
 // stack refers to. Thread bodies should therefore not allocate in steady state
 // (Stats reports the bytes allocated during Run), and calling runtime.GC or
 // debug.FreeOSMemory elsewhere in the program while Run is active is not
-// supported.
+// supported (gc: collect in the config lifts this).
 //
 // Each stack has a canary word below its lowest usable address, checked at
 // every switch away from the thread: a corrupted canary stops Run with a
