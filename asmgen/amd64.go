@@ -180,13 +180,6 @@ func amd64Preempt(a *Arch, opt Options) {
 			"what is not one of this package's timers to the previous handler.",
 		Flags: "NOSPLIT|NOFRAME",
 	}
-	h.Comment("R14 = the TSC at entry, for the latency statistics (DX is the ucontext).")
-	h.I("MOVQ", "DX", "R15")
-	h.I("RDTSC")
-	h.I("SHLQ", "$32", "DX")
-	h.I("ORQ", "AX", "DX")
-	h.I("MOVQ", "DX", "R14")
-	h.I("MOVQ", "R15", "DX")
 	h.I("CMPL", siCode+"(SI)", siTimer)
 	h.I("JNE", "forward")
 	h.I("MOVQ", siValue+"(SI)", "AX")
@@ -205,6 +198,16 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JHS", "forward")
 	h.I("CMPL", "preemptState_active(AX)", "$0")
 	h.I("JEQ", "done")
+	h.Comment("R14 = the TSC, for the latency statistics; only our own signals pay\n" +
+		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
+	h.I("MOVQ", "AX", "R12")
+	h.I("MOVQ", "DX", "R15")
+	h.I("RDTSC")
+	h.I("SHLQ", "$32", "DX")
+	h.I("ORQ", "AX", "DX")
+	h.I("MOVQ", "DX", "R14")
+	h.I("MOVQ", "R15", "DX")
+	h.I("MOVQ", "R12", "AX")
 	if opt.Services {
 		h.I("CMPQ", "R13", "$0")
 		h.I("JNE", "wakeTimer")

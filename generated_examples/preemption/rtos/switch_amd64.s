@@ -116,13 +116,6 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 // C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
 // what is not one of this package's timers to the previous handler.
 TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
-	// R14 = the TSC at entry, for the latency statistics (DX is the ucontext).
-	MOVQ	DX, R15
-	RDTSC
-	SHLQ	$32, DX
-	ORQ	AX, DX
-	MOVQ	DX, R14
-	MOVQ	R15, DX
 	CMPL	8(SI), $-2
 	JNE	forward
 	MOVQ	24(SI), AX
@@ -135,6 +128,16 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	JHS	forward
 	CMPL	preemptState_active(AX), $0
 	JEQ	done
+	// R14 = the TSC, for the latency statistics; only our own signals pay
+	// for it (RDTSC writes AX and DX: keep the state and the ucontext).
+	MOVQ	AX, R12
+	MOVQ	DX, R15
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	AX, DX
+	MOVQ	DX, R14
+	MOVQ	R15, DX
+	MOVQ	R12, AX
 	// Count the tick; a new running thread starts a new slice.
 	INCQ	preemptState_ticks(AX)
 	MOVQ	preemptState_rt(AX), BX

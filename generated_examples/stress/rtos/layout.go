@@ -31,7 +31,7 @@ const (
 	// gPreemptShrink is g.preemptShrink, a bool Run clears.
 	gPreemptShrink = 179
 	gM             = 48  // g.m
-	mCurg          = 184 // m.curg, checked at start-up
+	mCurg          = 184 // m.curg: not used by the code; kept so the offset tests cover it
 	mProcid        = 64  // m.procid (the OS thread ID), checked at start-up
 	mLocks         = 264 // m.locks: runtime locks held (preemption is unsafe)
 	// stackPreempt is the runtime's preemption marker in g.stackguard0
