@@ -29,9 +29,13 @@ type scenario struct {
 	turns     [rtos.NumThreads]int // times each worker found the CPU after the other
 	last      rtos.ThreadID
 	slicesEnd uint64 // Stats().Preemptions when the watchdog last ran
+	critical  int    // busy-loop iterations inside the critical section
 }
 
 func (s *scenario) threads() rtos.Threads {
+	if s.critical == 0 {
+		s.critical = 200000
+	}
 	worker := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
 		for i := 0; !s.done; i++ {
@@ -45,7 +49,7 @@ func (s *scenario) threads() rtos.Threads {
 					return
 				}
 				s.a++
-				busy(200000) // a long critical section: slices end inside it
+				busy(s.critical) // a long critical section: slices end inside it
 				s.b++
 				if err := rt.Shared().Unlock(); err != nil {
 					s.errs = append(s.errs, err)
@@ -55,6 +59,7 @@ func (s *scenario) threads() rtos.Threads {
 		}
 	}
 	return rtos.Threads{
+		Auditor: func(*rtos.Runtime) {}, // started by the tests only
 		WorkerA: worker,
 		WorkerB: worker,
 		Watchdog: func(rt *rtos.Runtime) {

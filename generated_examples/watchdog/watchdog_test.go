@@ -91,3 +91,57 @@ func TestWatchdogNeverSeesTornState(t *testing.T) {
 		}
 	}
 }
+
+// TestHolderKeepsCPUAgainstEqualPriority: a worker whose slice ends while it
+// holds the mutex runs at the mutex's ceiling (5), and a ready thread of that
+// same priority must not get the CPU until it unlocks. The watchdog (table
+// index 0) and the auditor (1) both wake often and lock the mutex; the
+// auditor comes after the watchdog in the round-robin order, so at a slice end
+// it is the one a scheduler without the holder rule would switch to, and its
+// Lock would then fail with ErrLocked.
+func TestHolderKeepsCPUAgainstEqualPriority(t *testing.T) {
+	for run := 0; run < 3; run++ {
+		s := scenario{critical: 3000000} // critical sections longer than a slice
+		th := s.threads()
+		audits := 0
+		th.Auditor = func(rt *rtos.Runtime) {
+			next := time.Now()
+			for !s.done {
+				next = next.Add(3 * time.Millisecond)
+				if err := rt.SleepUntil(next); err != nil {
+					s.errs = append(s.errs, err)
+					return
+				}
+				if err := rt.Shared().Lock(); err != nil {
+					s.errs = append(s.errs, err)
+					return
+				}
+				if s.a != s.b {
+					s.torn++
+				}
+				audits++
+				rt.Shared().Unlock()
+			}
+		}
+		rt, err := rtos.New(th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.Activate(rtos.Auditor)
+		if err := rt.SetTimeSlice(time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		err = rt.Run()
+		st := rt.Stats()
+		rt.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.torn != 0 || len(s.errs) != 0 {
+			t.Fatalf("run %d: %d torn checks, errors %v", run, s.torn, s.errs)
+		}
+		if audits < periods || st.Preemptions == 0 {
+			t.Fatalf("run %d: %d audits, %d slice ends: the test proves nothing", run, audits, st.Preemptions)
+		}
+	}
+}

@@ -20,11 +20,11 @@ func (o *serviceObjects) reset(rt *Runtime) {
 		index:   0,
 		name:    "shared",
 		rt:      rt,
-		users:   7,
+		users:   15,
 	}
 }
 
-// Shared returns mutex "shared", used by watchdog, worker_a, worker_b: priority ceiling 5.
+// Shared returns mutex "shared", used by watchdog, auditor, worker_a, worker_b: priority ceiling 5.
 func (rt *Runtime) Shared() *Mutex {
 	return &rt.svc.objs.mutexes[0]
 }
