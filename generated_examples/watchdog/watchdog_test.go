@@ -26,6 +26,7 @@ func TestSleeperPreemptsAtOnce(t *testing.T) {
 		}
 	}
 	rt, err := rtos.New(rtos.Threads{
+		Auditor: func(*rtos.Runtime) {},
 		WorkerA: spin,
 		WorkerB: spin,
 		Watchdog: func(rt *rtos.Runtime) {
