@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"debug/dwarf"
 	"debug/elf"
@@ -31,35 +30,28 @@ import (
 // helperEnv selects what a child process of this test binary does.
 const helperEnv = "GC_TEST_HELPER"
 
-// TestMain re-executes the tests with GODEBUG=gcshrinkstackoff=1 in the
-// environment, which gc: collect needs from process start, unless a test
-// asked for a child without it.
-func TestMain(m *testing.M) {
-	if !strings.Contains(os.Getenv("GODEBUG"), "gcshrinkstackoff=1") && os.Getenv(helperEnv) == "" {
-		cmd := exec.Command(os.Args[0], os.Args[1:]...)
-		cmd.Env = append(os.Environ(), "GODEBUG="+os.Getenv("GODEBUG")+",gcshrinkstackoff=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				os.Exit(exit.ExitCode())
-			}
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+// child runs this test binary's TestHelper with helperEnv=what and env added,
+// for at most limit, and returns its combined output and error. The child
+// starts without gcshrinkstackoff in GODEBUG (New must not need it) unless
+// env sets GODEBUG itself.
+func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byte, error) {
+	t.Helper()
+	return childOf(t, os.Args[0], what, limit, env...)
 }
 
-// child runs this test binary's TestHelper with helperEnv=what and env added,
-// for at most limit, and returns its combined output and error.
-func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byte, error) {
+// childOf is child for the test binary exe.
+func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string) ([]byte, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
-	cmd.Env = append(append(os.Environ(), helperEnv+"="+what), env...)
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestHelper$", "-test.v")
+	var godebug []string
+	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
+		if kv != "" && !strings.HasPrefix(kv, "gcshrinkstackoff=") {
+			godebug = append(godebug, kv)
+		}
+	}
+	cmd.Env = append(append(os.Environ(), "GODEBUG="+strings.Join(godebug, ","), helperEnv+"="+what), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
@@ -76,16 +68,10 @@ func TestHelper(t *testing.T) {
 		stress(t, 700*time.Millisecond)
 	case "negative":
 		negative(t, 5*time.Second)
-	case "newerr":
-		_, err := rtos.New(rtos.Threads{})
-		if !errors.Is(err, rtos.ErrStackShrink) {
-			t.Fatalf("New without gcshrinkstackoff: %v, want ErrStackShrink", err)
-		}
-		var ge *rtos.GCModeError
-		if !errors.As(err, &ge) || !strings.Contains(err.Error(), "GODEBUG=gcshrinkstackoff=1") {
-			t.Fatalf("error does not name the fix: %v", err)
-		}
-		fmt.Println("NEWERR:", err)
+	case "setting":
+		setting(t)
+	case "shrinkon":
+		shrinkOn(t, 10*time.Second)
 	default:
 		t.Fatalf("unknown helper %q", os.Getenv(helperEnv))
 	}
@@ -233,16 +219,6 @@ func TestNegativeControl(t *testing.T) {
 	t.Logf("failed as expected (%v): %s", err, firstMatch(out, "CORRUPTED", "fatal error", "panic:", "SIGSEGV", "unexpected fault"))
 }
 
-// TestNewWithoutShrinkOff: New refuses gc: collect without
-// GODEBUG=gcshrinkstackoff=1 from the start of the process.
-func TestNewWithoutShrinkOff(t *testing.T) {
-	out, err := child(t, "newerr", time.Minute, "GODEBUG=")
-	if err != nil || !bytes.Contains(out, []byte("NEWERR: rtos: gc: collect: ")) {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	t.Logf("%s", firstMatch(out, "NEWERR"))
-}
-
 // TestRunUnderTracer: Run refuses gc: collect while the tracer is on.
 func TestRunUnderTracer(t *testing.T) {
 	ran := false
@@ -299,8 +275,8 @@ func TestHolders(t *testing.T) {
 	}
 }
 
-// TestOffsetsMatchDWARF checks every g and m offset the generated package
-// uses against the DWARF of the runtime linked into this test binary.
+// TestOffsetsMatchDWARF checks every g, m and dbgVar offset the generated
+// package uses against the DWARF of the runtime linked into this test binary.
 func TestOffsetsMatchDWARF(t *testing.T) {
 	consts := map[string]int64{}
 	fset := token.NewFileSet()
@@ -321,20 +297,9 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 	}
 	// go test links without DWARF: build the example program, which links
 	// the same runtime, with it.
-	exe := filepath.Join(t.TempDir(), "gc")
-	if out, err := exec.Command(goTool(), "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ef, err := elf.Open(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	d, err := ef.DWARF()
-	if err != nil {
-		t.Fatalf("no DWARF in %s: %v", exe, err)
-	}
-	fields := map[string]map[string]int64{"runtime.g": {}, "runtime.m": {}}
+	d := exampleDWARF(t)
+	fields := map[string]map[string]int64{"runtime.g": {}, "runtime.m": {}, "runtime.dbgVar": {}}
+	sizes := map[string]int64{}
 	r := d.Reader()
 	for {
 		e, err := r.Next()
@@ -345,6 +310,7 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 		if e.Tag != dwarf.TagStructType || fields[name] == nil || len(fields[name]) > 0 {
 			continue
 		}
+		sizes[name], _ = e.Val(dwarf.AttrByteSize).(int64)
 		for {
 			c, err := r.Next()
 			if err != nil || c == nil || c.Tag == 0 {
@@ -362,6 +328,11 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 		"gStktopsp": "g.stktopsp", "gStatus": "g.atomicstatus", "gGoid": "g.goid", "gPreemptShrink": "g.preemptShrink",
 		"gGcscandone": "g.gcscandone", "gGoroutineProfiled": "g.goroutineProfiled",
 		"mCurg": "m.curg", "mProcid": "m.procid", "mLocks": "m.locks",
+		"dbgVarName": "dbgVar.name", "dbgVarValue": "dbgVar.value", "dbgVarAtomic": "dbgVar.atomic", "dbgVarDef": "dbgVar.def",
+	}
+	if consts["dbgVarSize"] != sizes["runtime.dbgVar"] || consts["dbgVarLen"] != consts["dbgVarName"]+8 {
+		t.Errorf("dbgVarSize = %d, dbgVarLen = %d, but runtime.dbgVar is %d bytes and its name's length at %d",
+			consts["dbgVarSize"], consts["dbgVarLen"], sizes["runtime.dbgVar"], consts["dbgVarName"]+8)
 	}
 	for c, f := range want {
 		got, ok := consts[c]
@@ -377,6 +348,25 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 			t.Errorf("%s = %d, but runtime.%s is at %d", c, got, f, off)
 		}
 	}
+}
+
+// exampleDWARF builds the example program with DWARF and returns it.
+func exampleDWARF(t *testing.T) *dwarf.Data {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "gc")
+	if out, err := exec.Command(goTool(), "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ef, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ef.Close() })
+	d, err := ef.DWARF()
+	if err != nil {
+		t.Fatalf("no DWARF in %s: %v", exe, err)
+	}
+	return d
 }
 
 func goTool() string {

@@ -7,10 +7,8 @@ package main
 //go:generate go run ../../cmd/gthreadgen -config ../../configs/gc.yaml -out rtos
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -21,12 +19,9 @@ import (
 const rounds = 2000
 
 func main() {
+	// New checks the threads after the runtime-wide checks, and turns the
+	// collector's stack shrinking off for this process (no GODEBUG needed).
 	rt, err := rtos.New(rtos.Threads{})
-	if errors.Is(err, rtos.ErrStackShrink) && os.Getenv("GC_EXAMPLE_REEXEC") == "" {
-		// The setting must be in the environment when the process starts.
-		fmt.Println("New: GODEBUG=gcshrinkstackoff=1 is missing; re-executing with it")
-		os.Exit(reexec())
-	}
 	if err == nil || err.Error() != "rtos: threads without a function: Lists, Maps, Pointers, Strings" {
 		fmt.Fprintln(os.Stderr, "unexpected:", err)
 		os.Exit(1)
@@ -71,26 +66,4 @@ func main() {
 	}
 	fmt.Println("the collector ran during Run:", gcs.Load()-before >= 10)
 	runtime.KeepAlive(rt)
-}
-
-// reexec runs this program again with gcshrinkstackoff in its environment
-// and returns its exit code.
-func reexec() int {
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), "GODEBUG="+os.Getenv("GODEBUG")+",gcshrinkstackoff=1", "GC_EXAMPLE_REEXEC=1")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exit.ExitCode()
-		}
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
 }

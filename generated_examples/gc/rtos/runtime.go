@@ -204,6 +204,12 @@ type Runtime struct {
 
 // New maps the stacks and builds the thread table. fns must give every thread
 // a function. Release the stacks with Close.
+//
+// gc: collect: the first New in a process turns the collector's stack
+// shrinking off for the whole process, for good, as
+// GODEBUG=gcshrinkstackoff=1 would: no goroutine's stack is shrunk by the
+// collector afterwards. New returns a *GCModeError when it cannot do that
+// (and the environment did not do it at start-up).
 func New(fns Threads) (*Runtime, error) {
 	if err := checkLayout(); err != nil {
 		return nil, err
@@ -211,7 +217,7 @@ func New(fns Threads) (*Runtime, error) {
 	if raceEnabled {
 		return nil, ErrRace
 	}
-	if err := checkGCEnv(); err != nil {
+	if err := stackShrinkOff(); err != nil {
 		return nil, err
 	}
 	if err := probeGC(); err != nil {
