@@ -113,10 +113,11 @@ take turns in table order.
 		b.WriteString(`
 The garbage collector keeps running while Run is active (gc: collect): every
 suspended thread's stack is shown to it through a parked holder goroutine, so
-threads may allocate and other goroutines may call runtime.GC. The program
-must start with GODEBUG=gcshrinkstackoff=1 in its environment (New returns
-ErrStackShrink otherwise), and Run refuses to start while the execution
-tracer is on (ErrTracing).
+threads may allocate and other goroutines may call runtime.GC. The first New
+in the process turns the collector's stack shrinking off for the whole
+process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
+cannot), and Run refuses to start while the execution tracer is on
+(ErrTracing).
 `)
 	} else {
 		b.WriteString(`

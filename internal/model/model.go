@@ -29,7 +29,7 @@ var Reserved = []string{
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "GuardPages", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
-	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrStackShrink", "ErrTracing",
+	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrTracing",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).

@@ -11,10 +11,11 @@
 //
 // The garbage collector keeps running while Run is active (gc: collect): every
 // suspended thread's stack is shown to it through a parked holder goroutine, so
-// threads may allocate and other goroutines may call runtime.GC. The program
-// must start with GODEBUG=gcshrinkstackoff=1 in its environment (New returns
-// ErrStackShrink otherwise), and Run refuses to start while the execution
-// tracer is on (ErrTracing).
+// threads may allocate and other goroutines may call runtime.GC. The first New
+// in the process turns the collector's stack shrinking off for the whole
+// process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
+// cannot), and Run refuses to start while the execution tracer is on
+// (ErrTracing).
 //
 // Each stack has a canary word below its lowest usable address, checked at
 // every switch away from the thread: a corrupted canary stops Run with a
