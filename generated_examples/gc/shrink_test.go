@@ -90,27 +90,35 @@ var testBinaries struct {
 // testBinary returns this test binary built with go test -c flags.
 func testBinary(t *testing.T, flags ...string) string {
 	t.Helper()
+	exe, err := buildTestBinary(flags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func buildTestBinary(flags ...string) (string, error) {
 	tb := &testBinaries
 	tb.Lock()
 	defer tb.Unlock()
 	key := strings.Join(flags, " ")
 	if exe, ok := tb.exe[key]; ok {
-		return exe
+		return exe, nil
 	}
 	if tb.dir == "" {
 		dir, err := os.MkdirTemp("", "gc-test-")
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		tb.dir, tb.exe = dir, map[string]string{}
 	}
 	exe := filepath.Join(tb.dir, fmt.Sprintf("gc%d.test", len(tb.exe)))
 	args := append([]string{"test", "-c", "-o", exe}, flags...)
 	if out, err := exec.Command(goTool(), append(args, ".")...).CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	tb.exe[key] = exe
-	return exe
+	return exe, nil
 }
 
 func TestMain(m *testing.M) {
@@ -343,34 +351,48 @@ func TestShrinkNegativeControl(t *testing.T) {
 }
 
 // TestShrinkBuildModes: New finds the setting in a position-independent
-// executable and in a stripped one (no symbol table, no DWARF), and the
-// stress passes in both without GODEBUG=gcshrinkstackoff=1.
+// executable, in a stripped one (no symbol table, no DWARF), and in a static
+// external link without a PT_PHDR program header (when cgo can link one),
+// and the stress passes in each without GODEBUG=gcshrinkstackoff=1.
 func TestShrinkBuildModes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds this test binary twice")
+		t.Skip("builds this test binary three or four times")
 	}
 	_, field := shrinkField(t)
 	for _, c := range []struct {
-		name    string
-		flags   []string
-		pie     bool
-		symbols bool
+		name               string
+		flags              []string
+		pie, symbols, phdr bool
 	}{
-		{"pie", []string{"-buildmode=pie"}, true, true},
-		{"stripped", []string{"-ldflags=-s -w"}, false, false},
-		{"pie-stripped", []string{"-buildmode=pie", "-ldflags=-s -w"}, true, false},
+		{"pie", []string{"-buildmode=pie"}, true, true, true},
+		{"stripped", []string{"-ldflags=-s -w"}, false, false, true},
+		{"pie-stripped", []string{"-buildmode=pie", "-ldflags=-s -w"}, true, false, true},
+		{"static-external", []string{"-ldflags=-linkmode=external -extldflags=-static"}, false, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			exe := testBinary(t, c.flags...)
+			if !c.phdr && !cgoWorks() {
+				t.Skip("needs cgo and a C compiler")
+			}
+			exe, err := buildTestBinary(c.flags...)
+			if err != nil && !c.phdr {
+				t.Skipf("cannot link a static executable here: %v", err)
+			} else if err != nil {
+				t.Fatal(err)
+			}
 			f, err := elf.Open(exe)
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, symErr := f.Symbols()
+			phdr := false
+			for _, p := range f.Progs {
+				phdr = phdr || p.Type == elf.PT_PHDR
+			}
 			typ := f.Type
 			f.Close()
-			if (typ == elf.ET_DYN) != c.pie || (symErr == nil) != c.symbols {
-				t.Fatalf("%s is %v with symbols %v, want PIE %v and symbols %v", exe, typ, symErr == nil, c.pie, c.symbols)
+			if (typ == elf.ET_DYN) != c.pie || (symErr == nil) != c.symbols || phdr != c.phdr {
+				t.Fatalf("%s is %v with symbols %v and PT_PHDR %v, want PIE %v, symbols %v, PT_PHDR %v",
+					exe, typ, symErr == nil, phdr, c.pie, c.symbols, c.phdr)
 			}
 			out, err := childOf(t, exe, "setting", time.Minute, fieldEnv+"="+field)
 			if err != nil {
@@ -384,4 +406,19 @@ func TestShrinkBuildModes(t *testing.T) {
 			t.Logf("%s", lastLines(out, 3))
 		})
 	}
+}
+
+// cgoWorks reports whether go build can link a static executable with cgo
+// here.
+func cgoWorks() bool {
+	out, err := exec.Command(goTool(), "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 || f[0] != "1" {
+		return false
+	}
+	_, err = exec.LookPath(f[1])
+	return err == nil
 }

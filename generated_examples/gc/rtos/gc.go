@@ -304,7 +304,15 @@ func readImage() (*image, error) {
 			phdrs++
 		}
 	}
-	if phdrs != 1 {
+	if phdrs == 0 {
+		// Without PT_PHDR (a static external link): the table follows
+		// the ELF header at the start of the segment that maps file
+		// offset 0, when the header is on the table's page.
+		var err error
+		if bias, err = headerBias(im, table, phdr); err != nil {
+			return nil, err
+		}
+	} else if phdrs != 1 {
 		return nil, fmt.Errorf("%d PT_PHDR program headers, want 1", phdrs)
 	}
 	for i := range table {
@@ -326,6 +334,30 @@ func readImage() (*image, error) {
 		return nil, fmt.Errorf("this package's data at %#x is not in the executable's writable segments (linked into a shared library or plugin?)", anchor)
 	}
 	return im, nil
+}
+
+// headerBias returns the load bias of an executable without PT_PHDR, from
+// the ELF header just before its program header table (e_phoff 64, checked
+// with the header's magic, e_phentsize and e_phnum), found only on the
+// table's own page, and the PT_LOAD that maps file offset 0.
+func headerBias(im *image, table [][elfPhdrSize]byte, phdr uintptr) (uintptr, error) {
+	const ehdrSize = 64 // Elf64_Ehdr; e_phoff 32, e_phentsize 54, e_phnum 56
+	hdr := phdr - ehdrSize
+	if hdr > phdr || hdr&^uintptr(os.Getpagesize()-1) != phdr&^uintptr(os.Getpagesize()-1) {
+		return 0, fmt.Errorf("no PT_PHDR program header, and no ELF header on the program headers' page")
+	}
+	b := (*[ehdrSize]byte)(im.at(hdr))
+	if string(b[:4]) != "\x7fELF" || *(*uint64)(unsafe.Pointer(&b[32])) != ehdrSize ||
+		*(*uint16)(unsafe.Pointer(&b[54])) != elfPhdrSize || uintptr(*(*uint16)(unsafe.Pointer(&b[56]))) != uintptr(len(table)) {
+		return 0, fmt.Errorf("no PT_PHDR program header, and no matching ELF header before the program headers")
+	}
+	for i := range table {
+		e := &table[i]
+		if *(*uint32)(unsafe.Pointer(&e[0])) == ptLoad && *(*uint64)(unsafe.Pointer(&e[8])) == 0 {
+			return hdr - *(*uintptr)(unsafe.Pointer(&e[16])), nil
+		}
+	}
+	return 0, fmt.Errorf("no PT_PHDR program header, and no PT_LOAD maps the ELF header")
 }
 
 // at returns a pointer to address a of the executable's image, derived from
