@@ -157,7 +157,8 @@ func stress(t *testing.T, d time.Duration) {
 }
 
 // TestStress is the stress in this process (default GOGC) and in child
-// processes under GOGC=1, with GOMAXPROCS 2 and 1.
+// processes under GOGC=1, with GOMAXPROCS 2 and 1. The children start without
+// gcshrinkstackoff in GODEBUG: New turns stack shrinking off itself.
 func TestStress(t *testing.T) {
 	t.Run("GOGC=default", func(t *testing.T) { stress(t, 500*time.Millisecond) })
 	for _, env := range [][]string{{"GOGC=1"}, {"GOGC=1", "GOMAXPROCS=1"}} {

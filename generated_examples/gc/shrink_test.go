@@ -224,6 +224,7 @@ func stackMoves() bool {
 		var x byte
 		before := uintptr(unsafe.Pointer(&x))
 		runtime.GC() // parks this goroutine; the mark phase scans it
+		runtime.GC()
 		res <- uintptr(unsafe.Pointer(&x)) != before
 	}()
 	return <-res
