@@ -345,8 +345,8 @@ func TestShrinkNegativeControl(t *testing.T) {
 	if !strings.Contains(string(out), "SHRINKON:") {
 		t.Fatalf("the child failed before the stress (%v):\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "stack size not a power of 2") {
-		t.Fatalf("the child failed, but not with \"stack size not a power of 2\" (%v):\n%s", err, lastLines(out, 40))
+	if !strings.Contains(string(out), "stack size not a power of 2") || !strings.Contains(string(out), "runtime.shrinkstack(") {
+		t.Fatalf("the child failed, but not with \"stack size not a power of 2\" in runtime.shrinkstack (%v):\n%s", err, lastLines(out, 40))
 	}
 	t.Logf("failed as expected (%v): %s", err, firstMatch(out, "fatal error"))
 }
