@@ -264,11 +264,6 @@ func (p *parser) parse(data []byte) *Config {
 				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(GCCollectArch, ", "), strings.Join(GCCollectArch, ", ")))
 		}
 	}
-	if sliceOK && gcOK && cfg.GC == GCCollect && cfg.TimeSlice > 0 {
-		p.add(cfg.GCPos, "gc", "collect cannot be combined with scheduler.time_slice yet: a thread preempted by "+
-			"the timer is suspended with live pointers in the registers its trampoline saved, which the "+
-			"collector would not scan; use gc: pause with time slices, or cooperative scheduling with gc: collect")
-	}
 	return cfg
 }
 
