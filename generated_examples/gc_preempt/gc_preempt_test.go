@@ -177,4 +177,3 @@ func TestRunOutput(t *testing.T) {
 		t.Fatal("New without thread functions succeeded")
 	}
 }
-
