@@ -7,7 +7,7 @@
 //	package: rtos         # required; Go package name of the generated code
 //	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
 //	gc: pause             # optional; pause (default): the collector is paused during Run;
-//	                      #   collect: it keeps running (linux/amd64, no time_slice)
+//	                      #   collect: it keeps running (linux/amd64)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
