@@ -288,32 +288,65 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JLO", "unsafe")
 	h.I("CMPQ", "R9", "(thread_ctx+context_hi)(BX)")
 	h.I("JHS", "unsafe")
-	h.Comment("The interrupted PC must lie in a thread body.")
-	h.I("MOVQ", ucRIP+"(DX)", "R10")
-	h.I("MOVQ", "preemptState_nranges(AX)", "R11")
-	h.I("LEAQ", "preemptState_ranges(AX)", "R12")
-	h.Label("scan")
-	h.I("CMPQ", "R11", "$0")
-	h.I("JEQ", "unsafe")
-	h.I("CMPQ", "R10", "0(R12)")
-	h.I("JLO", "next")
-	h.I("CMPQ", "R10", "8(R12)")
-	h.I("JLO", "redirect")
-	h.Label("next")
-	h.I("ADDQ", "$16", "R12")
-	h.I("DECQ", "R11")
-	h.I("JMP", "scan")
+	if opt.GC {
+		h.Comment("The interrupted PC must be a safe point in a thread body's package:\n" +
+			"binary search of the sorted, disjoint ranges (see gcpreempt.go) for the\n" +
+			"last one starting at or below it. CX = lo, R11 = hi, R8 = mid.")
+		h.I("MOVQ", ucRIP+"(DX)", "R10")
+		h.I("MOVQ", "preemptState_safe(AX)", "R12")
+		h.I("MOVQ", "$0", "CX")
+		h.I("MOVQ", "preemptState_nsafe(AX)", "R11")
+		h.Label("search")
+		h.I("CMPQ", "CX", "R11")
+		h.I("JHS", "unsafe")
+		h.I("LEAQ", "(CX)(R11*1)", "R8")
+		h.I("SHRQ", "$1", "R8")
+		h.I("MOVQ", "R8", "R13")
+		h.I("SHLQ", "$4", "R13")
+		h.I("CMPQ", "R10", "0(R12)(R13*1)")
+		h.I("JLO", "below")
+		h.I("CMPQ", "R10", "8(R12)(R13*1)")
+		h.I("JLO", "redirect")
+		h.I("LEAQ", "1(R8)", "CX")
+		h.I("JMP", "search")
+		h.Label("below")
+		h.I("MOVQ", "R8", "R11")
+		h.I("JMP", "search")
+	} else {
+		h.Comment("The interrupted PC must lie in a thread body.")
+		h.I("MOVQ", ucRIP+"(DX)", "R10")
+		h.I("MOVQ", "preemptState_nranges(AX)", "R11")
+		h.I("LEAQ", "preemptState_ranges(AX)", "R12")
+		h.Label("scan")
+		h.I("CMPQ", "R11", "$0")
+		h.I("JEQ", "unsafe")
+		h.I("CMPQ", "R10", "0(R12)")
+		h.I("JLO", "next")
+		h.I("CMPQ", "R10", "8(R12)")
+		h.I("JLO", "redirect")
+		h.Label("next")
+		h.I("ADDQ", "$16", "R12")
+		h.I("DECQ", "R11")
+		h.I("JMP", "scan")
+	}
 	h.Label("redirect")
 	h.Comment("Make the thread call preemptTrampoline at the interrupted PC: push\n" +
 		"the PC as its return address, and leave the thread's XSAVE area and\n" +
-		"the state for it below the two words its prologue pushes.")
+		"the state for it below the two words its prologue pushes (gc: pause)\n" +
+		"or runtime.asyncPreempt's frame and preemptStub's return address.")
 	h.I("SUBQ", "$8", "R9")
 	h.I("MOVQ", "R10", "0(R9)")
 	h.I("MOVBQZX", "thread_id(BX)", "R11")
 	h.I("IMULQ", "preemptState_xsize(AX)", "R11")
 	h.I("ADDQ", "preemptState_xbase(AX)", "R11")
-	h.I("MOVQ", "R11", "-24(R9)")
-	h.I("MOVQ", "AX", "-32(R9)")
+	if opt.GC {
+		// Below runtime.asyncPreempt's 128-byte frame and the stub's return address.
+		h.I("MOVQ", "R11", "-144(R9)")
+		h.I("MOVQ", "AX", "-152(R9)")
+	} else {
+		h.I("MOVQ", "R11", "-24(R9)")
+		h.I("MOVQ", "AX", "-32(R9)")
+	}
 	h.I("MOVQ", "R9", ucRSP+"(DX)")
 	h.I("LEAQ", "·preemptTrampoline(SB)", "R10")
 	h.I("MOVQ", "R10", ucRIP+"(DX)")
@@ -340,6 +373,18 @@ func amd64Preempt(a *Arch, opt Options) {
 	ret.I("SYSCALL")
 	ret.I("INT", "$3")
 
+	if opt.GC {
+		tr, stub := amd64GCTrampoline()
+		a.Funcs = append(a.Funcs, h, ret, tr, stub)
+	} else {
+		a.Funcs = append(a.Funcs, h, ret, amd64Trampoline())
+	}
+	amd64PreemptHelpers(a)
+}
+
+// amd64Trampoline is the trampoline of gc: pause, which needs no collector
+// view of its frame.
+func amd64Trampoline() *Func {
 	tr := &Func{
 		Name: "preemptTrampoline",
 		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
@@ -377,7 +422,85 @@ func amd64Preempt(a *Arch, opt Options) {
 	tr.I("POPFQ")
 	tr.I("POPQ", "BP")
 	tr.I("RET")
+	return tr
+}
 
+// asyncPreemptRegs are the registers runtime.asyncPreempt saves, in its order.
+var asyncPreemptRegs = []string{"AX", "CX", "DX", "BX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+
+// amd64GCTrampoline is the trampoline of gc: collect. Its frame is
+// runtime.asyncPreempt's at the call to asyncPreempt2 (BP, flags, the 14
+// general registers: 128 bytes), and the stub it calls shows that call's
+// return address while it runs, so the collector scans the registers and the
+// interrupted frame conservatively, as after the runtime's own preemption.
+func amd64GCTrampoline() (tr, stub *Func) {
+	tr = &Func{
+		Name: "preemptTrampoline",
+		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
+			"instruction had called it. It saves every register in runtime.asyncPreempt's\n" +
+			"frame layout and the XSAVE area, calls preemptStub, restores everything and\n" +
+			"returns to the instruction.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+	tr.I("NO_LOCAL_POINTERS")
+	tr.I("PUSHQ", "BP")
+	tr.I("MOVQ", "SP", "BP")
+	tr.I("PUSHFQ")
+	tr.I("ADJSP", "$112")
+	tr.I("NOP", "SP") // vet does not follow ADJSP
+	for i, r := range asyncPreemptRegs {
+		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", 8*i))
+	}
+	tr.Comment("The handler left the XSAVE area at -16(SP) and the state at -24(SP).")
+	tr.I("MOVQ", "-16(SP)", "DI")
+	tr.I("MOVL", "$-1", "AX")
+	tr.I("MOVL", "$-1", "DX")
+	tr.I("XSAVE64", "(DI)")
+	tr.I("MOVQ", "-24(SP)", "AX")
+	tr.I("CALL", "·preemptStub(SB)")
+	tr.Comment("preemptStub returns the XSAVE area in DI.")
+	tr.I("MOVL", "$-1", "AX")
+	tr.I("MOVL", "$-1", "DX")
+	tr.I("XRSTOR64", "(DI)")
+	for i := len(asyncPreemptRegs) - 1; i >= 0; i-- {
+		tr.I("MOVQ", fmt.Sprintf("%d(SP)", 8*i), asyncPreemptRegs[i])
+	}
+	tr.I("ADJSP", "$-112")
+	tr.I("POPFQ")
+	tr.I("POPQ", "BP")
+	tr.I("RET")
+
+	stub = &Func{
+		Name: "preemptStub",
+		Doc: "preemptStub calls preempted(AX) with runtime.asyncPreempt's return address\n" +
+			"(asyncPreemptRet) in its own return-address slot, so that every unwinder\n" +
+			"takes the trampoline's frame for asyncPreempt's; it puts its real return\n" +
+			"address back before it returns, with the XSAVE area (DI at entry) in DI.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+	stub.I("NO_LOCAL_POINTERS")
+	stub.I("MOVQ", "0(SP)", "R11")
+	stub.I("CMPB", "·asyncPreemptView(SB)", "$0")
+	stub.I("JEQ", "call")
+	stub.I("MOVQ", "·asyncPreemptRet(SB)", "R10")
+	stub.I("MOVQ", "R10", "0(SP)")
+	stub.Label("call")
+	stub.I("ADJSP", "$24")
+	stub.I("NOP", "SP") // vet does not follow ADJSP
+	stub.I("MOVQ", "R11", "16(SP)")
+	stub.I("MOVQ", "DI", "8(SP)")
+	stub.I("MOVQ", "AX", "0(SP)")
+	stub.I("CALL", "·preempted(SB)")
+	stub.I("MOVQ", "8(SP)", "DI")
+	stub.I("MOVQ", "16(SP)", "R11")
+	stub.I("ADJSP", "$-24")
+	stub.I("MOVQ", "R11", "0(SP)")
+	stub.I("RET")
+	return tr, stub
+}
+
+// amd64PreemptHelpers adds the small functions preemption uses.
+func amd64PreemptHelpers(a *Arch) {
 	hpc := &Func{Name: "sigHandlerPC", Doc: "sigHandlerPC returns the address of sigHandler.", Flags: "NOSPLIT", Results: []Param{{"ret", "uintptr"}}}
 	hpc.I("MOVQ", "$·sigHandler(SB)", "AX")
 	hpc.I("MOVQ", "AX", hpc.Arg("ret"))
@@ -412,5 +535,5 @@ func amd64Preempt(a *Arch, opt Options) {
 	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
 	tsc.I("RET")
 
-	a.Funcs = append(a.Funcs, h, ret, tr, hpc, rpc, xs, tsc)
+	a.Funcs = append(a.Funcs, hpc, rpc, xs, tsc)
 }

@@ -141,7 +141,11 @@ func TestHolderKeepsCPUAgainstEqualPriority(t *testing.T) {
 		if s.torn != 0 || len(s.errs) != 0 {
 			t.Fatalf("run %d: %d torn checks, errors %v", run, s.torn, s.errs)
 		}
-		if audits < periods || st.Preemptions == 0 {
+		// About 66 audits on an idle machine (every 3 ms for 40 periods of
+		// 5 ms); fewer when other processes take the CPU during the long
+		// critical sections. A quarter of the periods still lands audits in
+		// the middle of critical sections, which is what the rule is about.
+		if audits < periods/4 || st.Preemptions == 0 {
 			t.Fatalf("run %d: %d audits, %d slice ends: the test proves nothing", run, audits, st.Preemptions)
 		}
 	}

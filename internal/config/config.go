@@ -7,7 +7,7 @@
 //	package: rtos         # required; Go package name of the generated code
 //	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
 //	gc: pause             # optional; pause (default): the collector is paused during Run;
-//	                      #   collect: it keeps running (linux/amd64, no time_slice)
+//	                      #   collect: it keeps running (linux/amd64)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
@@ -263,11 +263,6 @@ func (p *parser) parse(data []byte) *Config {
 			p.add(cfg.GCPos, "gc", fmt.Sprintf("collect is not supported on %s yet (only %s); "+
 				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(GCCollectArch, ", "), strings.Join(GCCollectArch, ", ")))
 		}
-	}
-	if sliceOK && gcOK && cfg.GC == GCCollect && cfg.TimeSlice > 0 {
-		p.add(cfg.GCPos, "gc", "collect cannot be combined with scheduler.time_slice yet: a thread preempted by "+
-			"the timer is suspended with live pointers in the registers its trampoline saved, which the "+
-			"collector would not scan; use gc: pause with time slices, or cooperative scheduling with gc: collect")
 	}
 	return cfg
 }

@@ -270,10 +270,6 @@ var errorTests = []struct {
 		"rtos.yaml:2:5: gc: must be pause or collect, got a list"}},
 	{"gc collect on arm64", "package: x\narch: [amd64, arm64]\ngc: collect\n" + threadsOK, nil, []string{
 		"rtos.yaml:3:5: gc: collect is not supported on arm64 yet (only amd64); use gc: pause or list only amd64 in arch"}},
-	{"gc collect with a time slice", "package: x\ngc: collect\nscheduler:\n  time_slice: 10ms\n" + threadsOK, nil, []string{
-		"rtos.yaml:2:5: gc: collect cannot be combined with scheduler.time_slice yet: a thread preempted by the timer is " +
-			"suspended with live pointers in the registers its trampoline saved, which the collector would not scan; " +
-			"use gc: pause with time slices, or cooperative scheduling with gc: collect"}},
 
 	// Sizes.
 	{"sizes", `package: x

@@ -231,7 +231,8 @@ next:
 redirect:
 	// Make the thread call preemptTrampoline at the interrupted PC: push
 	// the PC as its return address, and leave the thread's XSAVE area and
-	// the state for it below the two words its prologue pushes.
+	// the state for it below the two words its prologue pushes (gc: pause)
+	// or runtime.asyncPreempt's frame and preemptStub's return address.
 	SUBQ	$8, R9
 	MOVQ	R10, 0(R9)
 	MOVBQZX	thread_id(BX), R11
