@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,7 +37,7 @@ const helperEnv = "GC_TEST_HELPER"
 // asked for a child without it.
 func TestMain(m *testing.M) {
 	if !strings.Contains(os.Getenv("GODEBUG"), "gcshrinkstackoff=1") && os.Getenv(helperEnv) == "" {
-		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd := selfCommand(context.Background(), os.Args[1:]...)
 		cmd.Env = append(os.Environ(), "GODEBUG="+os.Getenv("GODEBUG")+",gcshrinkstackoff=1")
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -58,13 +59,24 @@ func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
+	cmd := selfCommand(ctx, "-test.run=^TestHelper$", "-test.v")
 	cmd.Env = append(append(os.Environ(), helperEnv+"="+what), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
 	}
 	return out, err
+}
+
+// selfCommand runs this test binary again with args. Under qemu-user (go test
+// -exec qemu-aarch64) os.Args[0] is a binary of another architecture that the
+// kernel cannot run without binfmt_misc, so the command named by
+// $GTHREADGEN_EMULATOR (for example "qemu-aarch64"), when set, runs it.
+func selfCommand(ctx context.Context, args ...string) *exec.Cmd {
+	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
+		return exec.CommandContext(ctx, emu[0], slices.Concat(emu[1:], []string{os.Args[0]}, args)...)
+	}
+	return exec.CommandContext(ctx, os.Args[0], args...)
 }
 
 // TestHelper is the body of the child processes; it does nothing otherwise.
@@ -320,9 +332,12 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 		})
 	}
 	// go test links without DWARF: build the example program, which links
-	// the same runtime, with it.
+	// the same runtime, with it, for the architecture this test runs on
+	// (under qemu-user too: the go command itself runs natively).
 	exe := filepath.Join(t.TempDir(), "gc")
-	if out, err := exec.Command(goTool(), "build", "-o", exe, ".").CombinedOutput(); err != nil {
+	build := exec.Command(goTool(), "build", "-o", exe, ".")
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	ef, err := elf.Open(exe)
@@ -330,6 +345,9 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ef.Close()
+	if want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "riscv64": elf.EM_RISCV}[runtime.GOARCH]; ef.Machine != want {
+		t.Fatalf("%s is for %v, want %v (GOARCH=%s)", exe, ef.Machine, want, runtime.GOARCH)
+	}
 	d, err := ef.DWARF()
 	if err != nil {
 		t.Fatalf("no DWARF in %s: %v", exe, err)
@@ -497,3 +515,71 @@ func recoverErr(r any) error {
 	}
 	return nil
 }
+
+// TestSuspendedTracebacks: while a thread runs, runtime.Stack(all) shows each
+// suspended context as a holder's stack, unwound from the published resume
+// point (syscallpc/syscallsp; on arm64 and riscv64 the saved return address
+// is then read from the resume frame's own LR slot at its SP): a suspended
+// thread from its switch down to threadStart, and the stack of the goroutine
+// in Run down to the test that called Run. A collection at the same point
+// scans both with the runtime's strict unwinder, which throws on a frame it
+// cannot unwind.
+func TestSuspendedTracebacks(t *testing.T) {
+	var dump string
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{
+		Lists: suspendedLists,
+		Maps: func(*rtos.Runtime) {
+			runtime.GC()
+			buf := make([]byte, 1<<20)
+			dump = string(buf[:runtime.Stack(buf, true)])
+			runtime.GC()
+		},
+		Pointers: nop, Strings: nop,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"unexpected return pc", "unknown pc", "traceback stuck"} {
+		if strings.Contains(dump, bad) {
+			t.Errorf("runtime.Stack(all) reports %q:\n%s", bad, dump)
+		}
+	}
+	// inOrder returns the goroutine blocks of dump that contain every one
+	// of frames, in this order from the innermost.
+	inOrder := func(frames ...string) []string {
+		var found []string
+	blocks:
+		for _, b := range strings.Split(dump, "\n\n") {
+			rest := b
+			for _, f := range frames {
+				i := strings.Index(rest, "\n"+f+"(")
+				if i < 0 {
+					continue blocks
+				}
+				rest = rest[i+1:]
+			}
+			found = append(found, b)
+		}
+		return found
+	}
+	const main, pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc.", "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
+	thread := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
+	sched := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Run", main+"TestSuspendedTracebacks", "testing.tRunner")
+	if len(thread) != 1 || len(sched) != 1 {
+		t.Fatalf("want one holder showing the suspended thread and one showing Run's stack, got %d and %d:\n%s", len(thread), len(sched), dump)
+	}
+	for _, b := range []string{thread[0], sched[0]} {
+		if !strings.Contains(b, "[chan receive]") || !strings.Contains(b, "created by "+pkg+"(*Runtime).startHolders") {
+			t.Errorf("not a holder goroutine:\n%s", b)
+		}
+	}
+	t.Logf("the suspended thread, as its holder shows it:\n%s", thread[0])
+}
+
+//go:noinline
+func suspendedLists(rt *rtos.Runtime) { rt.Yield() }

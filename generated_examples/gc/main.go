@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -82,6 +84,11 @@ func reexec() int {
 		return 1
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
+	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
+		// Under qemu-user without binfmt_misc the kernel cannot run this
+		// binary itself: re-execute it through the emulator it runs under.
+		cmd = exec.Command(emu[0], slices.Concat(emu[1:], []string{exe}, os.Args[1:])...)
+	}
 	cmd.Env = append(os.Environ(), "GODEBUG="+os.Getenv("GODEBUG")+",gcshrinkstackoff=1", "GC_EXAMPLE_REEXEC=1")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
