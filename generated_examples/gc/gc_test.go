@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -103,7 +104,8 @@ func TestHelper(t *testing.T) {
 	}
 }
 
-// stress runs the four threads for d with every structure checked after
+// stress runs the four threads for d (on a slow machine longer, until
+// minCycles collections have completed) with every structure checked after
 // every switch, while a goroutine allocates and calls runtime.GC in a loop,
 // the CPU profiler runs, and runtime.Stack(all) and the goroutine profile
 // walk every goroutine in loops.
@@ -160,14 +162,27 @@ func stress(t *testing.T, d time.Duration) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	time.AfterFunc(d, func() { stop.Store(true) })
 	before := gcs.Load()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	cycles := ms.NumGC
+	// Run for d, and on a slow machine (qemu-user on a busy host) on until
+	// minCycles collections have completed, up to a minute.
+	start := time.Now()
+	go func() {
+		sample := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		for !stop.Load() {
+			time.Sleep(5 * time.Millisecond)
+			metrics.Read(sample)
+			if ran := time.Since(start); ran >= d && sample[0].Value.Uint64()-uint64(cycles) >= minCycles || ran > time.Minute {
+				stop.Store(true)
+			}
+		}
+	}()
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
+	ran := time.Since(start)
 	runtime.ReadMemStats(&ms)
 	close(done)
 	wg.Wait()
@@ -175,12 +190,16 @@ func stress(t *testing.T, d time.Duration) {
 		t.Fatalf("corruption: %v", errors.Join(errs...))
 	}
 	s := rt.Stats()
-	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run, %d switches deferred by the ordering rule "+
-		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, s.GCWaits, s.GCWaited, slow, worst)
-	if ms.NumGC-cycles < 10 {
+	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run (%v), %d switches deferred by the ordering rule "+
+		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, ran.Round(time.Millisecond),
+		s.GCWaits, s.GCWaited, slow, worst)
+	if ms.NumGC-cycles < minCycles {
 		t.Fatalf("only %d collections ran during Run", ms.NumGC-cycles)
 	}
 }
+
+// minCycles is the number of collections a stress must see during Run.
+const minCycles = 10
 
 // TestStress is the stress in this process (default GOGC) and in child
 // processes under GOGC=1, with GOMAXPROCS 2 and 1.
