@@ -120,7 +120,8 @@ type Options struct {
 	Services bool
 	// GC is gc: collect: threadStart first lets the runtime finish the
 	// switch that entered it (publish the outgoing context to the
-	// collector), and getg returns the running goroutine's g.
+	// collector), getg returns the running goroutine's g, and releaseG
+	// gives a holder's claims back with release stores.
 	GC bool
 }
 

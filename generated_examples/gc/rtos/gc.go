@@ -288,6 +288,13 @@ func (h *holder) publish(c *context) {
 }
 
 // replace makes the published h describe the suspended context c instead.
+// c's resume point is the shape entersyscall records and the runtime's
+// unwinder (unwinder.initAt) starts from: pc the return address into the
+// function that called switchTo, sp that function's SP — on amd64 just above
+// the return address; on arm64 and riscv64, where the unwinder then starts
+// without a link register, the SP at whose 0(SP) that function's prologue
+// saved its own return address — and bp its frame pointer (0 on riscv64,
+// which keeps none, as entersyscall records there).
 //
 //go:nosplit
 func (h *holder) replace(c *context) {
