@@ -97,24 +97,11 @@ func AMD64(opt Options) *Arch {
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
 	if opt.GC {
-		getg := &Func{
-			Name:    "getg",
-			Doc:     "getg returns the running goroutine's g.",
-			Flags:   "NOSPLIT",
-			Results: []Param{{"ret", "*gobj"}},
-		}
+		getg := getgFunc()
 		loadG(getg, "CX")
 		getg.I("MOVQ", "CX", getg.Arg("ret"))
 		getg.I("RET")
-		rel := &Func{
-			Name: "releaseG",
-			Doc: "releaseG ends an acquire of a parked holder gp: it gives back the goroutine\n" +
-				"profiler's claim when claimed is not 0, then the scan bit when locked is not\n" +
-				"0. Plain stores are release stores on amd64 (what the runtime's StoreRel\n" +
-				"is), and the call keeps the compiler from moving the g field writes past them.",
-			Flags:  "NOSPLIT",
-			Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
-		}
+		rel := releaseGFunc("On amd64 a plain store is one\n(what the runtime's StoreRel is).")
 		rel.I("MOVQ", rel.Arg("gp"), "AX")
 		rel.I("CMPQ", rel.Arg("claimed"), "$0")
 		rel.I("JEQ", "status")

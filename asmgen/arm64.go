@@ -9,7 +9,7 @@ import "fmt"
 // is RSP itself (switchTo is a leaf without a frame) and the frame pointer is
 // R29. g is register R28, named g by the assembler. ABI0 treats every other
 // register as caller-saved.
-func ARM64(Options) *Arch {
+func ARM64(opt Options) *Arch {
 	a := &Arch{
 		GOARCH: "arm64",
 		mov:    "MOVD",
@@ -57,6 +57,15 @@ func ARM64(Options) *Arch {
 		"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
 		"execution tracer) read that slot, and on amd64 it holds zero too.")
 	start.I("MOVD", "ZR", "0(RSP)")
+	if opt.GC {
+		start.Frame = 16
+		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
+			"Go prologue can let the collector in; keep the thread in 16(RSP).")
+		start.I("MOVD", "R1", "16(RSP)")
+		start.I("MOVD", "R1", "8(RSP)")
+		start.I("CALL", "·threadEntered(SB)")
+		start.I("MOVD", "16(RSP)", "R1")
+	}
 	start.I("MOVD", "R1", "8(RSP)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
@@ -88,6 +97,28 @@ func ARM64(Options) *Arch {
 	clear.I("RET")
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		getg := getgFunc()
+		getg.I("MOVD", "g", "R0")
+		getg.I("MOVD", "R0", getg.Arg("ret"))
+		getg.I("RET")
+		rel := releaseGFunc("On arm64 that is STLRW\n(what the runtime's StoreRel is).")
+		rel.I("MOVD", rel.Arg("gp"), "R0")
+		rel.I("MOVD", rel.Arg("claimed"), "R1")
+		rel.I("CBZ", "R1", "status")
+		rel.I("MOVD", "$const_profAbsent", "R2")
+		rel.I("ADD", "$const_gGoroutineProfiled", "R0", "R3")
+		rel.I("STLRW", "R2", "(R3)")
+		rel.Label("status")
+		rel.I("MOVD", rel.Arg("locked"), "R1")
+		rel.I("CBZ", "R1", "done")
+		rel.I("MOVD", "$const_gStatusWaiting", "R2")
+		rel.I("ADD", "$const_gStatus", "R0", "R3")
+		rel.I("STLRW", "R2", "(R3)")
+		rel.Label("done")
+		rel.I("RET")
+		a.Funcs = append(a.Funcs, getg, rel)
+	}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +

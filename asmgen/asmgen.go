@@ -120,7 +120,8 @@ type Options struct {
 	Services bool
 	// GC is gc: collect: threadStart first lets the runtime finish the
 	// switch that entered it (publish the outgoing context to the
-	// collector), and getg returns the running goroutine's g.
+	// collector), getg returns the running goroutine's g, and releaseG
+	// gives a holder's claims back with release stores.
 	GC bool
 }
 
@@ -295,5 +296,31 @@ func gclearbyteFunc() *Func {
 		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
 		Flags:  "NOSPLIT",
 		Params: []Param{{"off", "uintptr"}},
+	}
+}
+
+// getgFunc and releaseGFunc are the two gc: collect additions.
+
+func getgFunc() *Func {
+	return &Func{
+		Name:    "getg",
+		Doc:     "getg returns the running goroutine's g.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "*gobj"}},
+	}
+}
+
+// releaseGFunc: store is the sentence that says how the architecture makes a
+// store a release store.
+func releaseGFunc(store string) *Func {
+	return &Func{
+		Name: "releaseG",
+		Doc: "releaseG ends an acquire of a parked holder gp: it gives back the goroutine\n" +
+			"profiler's claim when claimed is not 0, then the scan bit when locked is not\n" +
+			"0, each with a release store, so that whoever takes them next sees the g\n" +
+			"field writes before them; the call keeps the compiler from moving those\n" +
+			"writes past it. " + store,
+		Flags:  "NOSPLIT",
+		Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
 	}
 }

@@ -59,3 +59,27 @@ func TestUnknownArgument(t *testing.T) {
 		t.Errorf("File: %v", err)
 	}
 }
+
+// TestSwitchToIsFramelessLeaf: with gc: collect the SP that switchTo saves is
+// published as syscallsp, and on arm64 and riscv64 the runtime's unwinder
+// then reads the caller's return address from 0(syscallsp). That holds only
+// while switchTo is a leaf with a $0 frame, which the assemblers leave
+// without a prologue, so that the SP it sees is its caller's.
+func TestSwitchToIsFramelessLeaf(t *testing.T) {
+	for arch, newArch := range Archs() {
+		a := newArch(Options{GC: true})
+		for _, f := range a.Funcs {
+			if f.Name != "switchTo" {
+				continue
+			}
+			if f.Frame != 0 {
+				t.Errorf("%s: switchTo has a $%d frame", arch, f.Frame)
+			}
+			for _, l := range f.body {
+				if op := strings.Fields(l); len(op) > 0 && (op[0] == "CALL" || op[0] == "BL" || op[0] == "JAL") {
+					t.Errorf("%s: switchTo is not a leaf: %s", arch, strings.TrimSpace(l))
+				}
+			}
+		}
+	}
+}

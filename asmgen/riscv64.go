@@ -8,7 +8,7 @@ package asmgen
 // amd64 and arm64 have framepointer_enabled; X8 is an ordinary register in
 // ABI0), so context.bp stays zero. g is register X27, named g by the
 // assembler. X31 is the assembler's temporary and is left alone.
-func RISCV64(Options) *Arch {
+func RISCV64(opt Options) *Arch {
 	a := &Arch{
 		GOARCH: "riscv64",
 		mov:    "MOV",
@@ -52,6 +52,15 @@ func RISCV64(Options) *Arch {
 		"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
 		"do not stop at TOPFRAME.")
 	start.I("MOV", "ZERO", "0(X2)")
+	if opt.GC {
+		start.Frame = 16
+		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
+			"Go prologue can let the collector in; keep the thread in 16(X2).")
+		start.I("MOV", "A1", "16(X2)")
+		start.I("MOV", "A1", "8(X2)")
+		start.I("CALL", "·threadEntered(SB)")
+		start.I("MOV", "16(X2)", "A1")
+	}
 	start.I("MOV", "A1", "8(X2)")
 	start.I("CALL", "·threadMain(SB)")
 	start.I("UNDEF")
@@ -83,6 +92,28 @@ func RISCV64(Options) *Arch {
 	clear.I("RET")
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		getg := getgFunc()
+		getg.I("MOV", "g", "A0")
+		getg.I("MOV", "A0", getg.Arg("ret"))
+		getg.I("RET")
+		rel := releaseGFunc("On riscv64 that is\nAMOSWAPW, which the assembler emits with the aq and rl bits set (what the\nruntime's StoreRel is).")
+		rel.I("MOV", rel.Arg("gp"), "A0")
+		rel.I("MOV", rel.Arg("claimed"), "A1")
+		rel.I("BEQZ", "A1", "status")
+		rel.I("MOV", "$const_profAbsent", "A2")
+		rel.I("ADD", "$const_gGoroutineProfiled", "A0", "A3")
+		rel.I("AMOSWAPW", "A2", "(A3)", "ZERO")
+		rel.Label("status")
+		rel.I("MOV", rel.Arg("locked"), "A1")
+		rel.I("BEQZ", "A1", "done")
+		rel.I("MOV", "$const_gStatusWaiting", "A2")
+		rel.I("ADD", "$const_gStatus", "A0", "A3")
+		rel.I("AMOSWAPW", "A2", "(A3)", "ZERO")
+		rel.Label("done")
+		rel.I("RET")
+		a.Funcs = append(a.Funcs, getg, rel)
+	}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +

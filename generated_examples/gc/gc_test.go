@@ -14,8 +14,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +46,7 @@ func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestHelper$", "-test.v")
+	cmd := selfCommand(ctx, exe, "-test.run=^TestHelper$", "-test.v")
 	var godebug []string
 	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
 		if kv != "" && !strings.HasPrefix(kv, "gcshrinkstackoff=") {
@@ -57,6 +59,17 @@ func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string)
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
 	}
 	return out, err
+}
+
+// selfCommand runs this test binary again with args. Under qemu-user (go test
+// -exec qemu-aarch64) os.Args[0] is a binary of another architecture that the
+// kernel cannot run without binfmt_misc, so the command named by
+// $GTHREADGEN_EMULATOR (for example "qemu-aarch64"), when set, runs it.
+func selfCommand(ctx context.Context, exe string, args ...string) *exec.Cmd {
+	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
+		return exec.CommandContext(ctx, emu[0], slices.Concat(emu[1:], []string{exe}, args)...)
+	}
+	return exec.CommandContext(ctx, exe, args...)
 }
 
 // TestHelper is the body of the child processes; it does nothing otherwise.
@@ -77,7 +90,8 @@ func TestHelper(t *testing.T) {
 	}
 }
 
-// stress runs the four threads for d with every structure checked after
+// stress runs the four threads for d (on a slow machine longer, until
+// minCycles collections have completed) with every structure checked after
 // every switch, while a goroutine allocates and calls runtime.GC in a loop,
 // the CPU profiler runs, and runtime.Stack(all) and the goroutine profile
 // walk every goroutine in loops.
@@ -134,14 +148,27 @@ func stress(t *testing.T, d time.Duration) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	time.AfterFunc(d, func() { stop.Store(true) })
 	before := gcs.Load()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	cycles := ms.NumGC
+	// Run for d, and on a slow machine (qemu-user on a busy host) on until
+	// minCycles collections have completed, up to a minute.
+	start := time.Now()
+	go func() {
+		sample := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		for !stop.Load() {
+			time.Sleep(5 * time.Millisecond)
+			metrics.Read(sample)
+			if ran := time.Since(start); ran >= d && sample[0].Value.Uint64()-uint64(cycles) >= minCycles || ran > time.Minute {
+				stop.Store(true)
+			}
+		}
+	}()
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
+	ran := time.Since(start)
 	runtime.ReadMemStats(&ms)
 	close(done)
 	wg.Wait()
@@ -149,12 +176,16 @@ func stress(t *testing.T, d time.Duration) {
 		t.Fatalf("corruption: %v", errors.Join(errs...))
 	}
 	s := rt.Stats()
-	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run, %d switches deferred by the ordering rule "+
-		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, s.GCWaits, s.GCWaited, slow, worst)
-	if ms.NumGC-cycles < 10 {
+	t.Logf("%d rounds, %d switches, %d runtime.GC calls and %d cycles during Run (%v), %d switches deferred by the ordering rule "+
+		"(%v in all); %d Yields over 1ms, the longest %v", total, s.Switches, gcs.Load()-before, ms.NumGC-cycles, ran.Round(time.Millisecond),
+		s.GCWaits, s.GCWaited, slow, worst)
+	if ms.NumGC-cycles < minCycles {
 		t.Fatalf("only %d collections ran during Run", ms.NumGC-cycles)
 	}
 }
+
+// minCycles is the number of collections a stress must see during Run.
+const minCycles = 10
 
 // TestStress is the stress in this process (default GOGC) and in child
 // processes under GOGC=1, with GOMAXPROCS 2 and 1. The children start without
@@ -297,7 +328,8 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 		})
 	}
 	// go test links without DWARF: build the example program, which links
-	// the same runtime, with it.
+	// the same runtime, with it, for the architecture this test runs on
+	// (under qemu-user too: the go command itself runs natively).
 	d := exampleDWARF(t)
 	fields := map[string]map[string]int64{"runtime.g": {}, "runtime.m": {}, "runtime.dbgVar": {}}
 	sizes := map[string]int64{}
@@ -355,7 +387,9 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 func exampleDWARF(t *testing.T) *dwarf.Data {
 	t.Helper()
 	exe := filepath.Join(t.TempDir(), "gc")
-	if out, err := exec.Command(goTool(), "build", "-o", exe, ".").CombinedOutput(); err != nil {
+	build := exec.Command(goTool(), "build", "-o", exe, ".")
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	ef, err := elf.Open(exe)
@@ -363,6 +397,9 @@ func exampleDWARF(t *testing.T) *dwarf.Data {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ef.Close() })
+	if want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "riscv64": elf.EM_RISCV}[runtime.GOARCH]; ef.Machine != want {
+		t.Fatalf("%s is for %v, want %v (GOARCH=%s)", exe, ef.Machine, want, runtime.GOARCH)
+	}
 	d, err := ef.DWARF()
 	if err != nil {
 		t.Fatalf("no DWARF in %s: %v", exe, err)
@@ -488,3 +525,71 @@ func recoverErr(r any) error {
 	}
 	return nil
 }
+
+// TestSuspendedTracebacks: while a thread runs, runtime.Stack(all) shows each
+// suspended context as a holder's stack, unwound from the published resume
+// point (syscallpc/syscallsp; on arm64 and riscv64 the saved return address
+// is then read from the resume frame's own LR slot at its SP): a suspended
+// thread from its switch down to threadStart, and the stack of the goroutine
+// in Run down to the test that called Run. A collection at the same point
+// scans both with the runtime's strict unwinder, which throws on a frame it
+// cannot unwind.
+func TestSuspendedTracebacks(t *testing.T) {
+	var dump string
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{
+		Lists: suspendedLists,
+		Maps: func(*rtos.Runtime) {
+			runtime.GC()
+			buf := make([]byte, 1<<20)
+			dump = string(buf[:runtime.Stack(buf, true)])
+			runtime.GC()
+		},
+		Pointers: nop, Strings: nop,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"unexpected return pc", "unknown pc", "traceback stuck"} {
+		if strings.Contains(dump, bad) {
+			t.Errorf("runtime.Stack(all) reports %q:\n%s", bad, dump)
+		}
+	}
+	// inOrder returns the goroutine blocks of dump that contain every one
+	// of frames, in this order from the innermost.
+	inOrder := func(frames ...string) []string {
+		var found []string
+	blocks:
+		for _, b := range strings.Split(dump, "\n\n") {
+			rest := b
+			for _, f := range frames {
+				i := strings.Index(rest, "\n"+f+"(")
+				if i < 0 {
+					continue blocks
+				}
+				rest = rest[i+1:]
+			}
+			found = append(found, b)
+		}
+		return found
+	}
+	const main, pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc.", "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
+	thread := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
+	sched := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Run", main+"TestSuspendedTracebacks", "testing.tRunner")
+	if len(thread) != 1 || len(sched) != 1 {
+		t.Fatalf("want one holder showing the suspended thread and one showing Run's stack, got %d and %d:\n%s", len(thread), len(sched), dump)
+	}
+	for _, b := range []string{thread[0], sched[0]} {
+		if !strings.Contains(b, "[chan receive]") || !strings.Contains(b, "created by "+pkg+"(*Runtime).startHolders") {
+			t.Errorf("not a holder goroutine:\n%s", b)
+		}
+	}
+	t.Logf("the suspended thread, as its holder shows it:\n%s", thread[0])
+}
+
+//go:noinline
+func suspendedLists(rt *rtos.Runtime) { rt.Yield() }

@@ -7,7 +7,7 @@
 //	package: rtos         # required; Go package name of the generated code
 //	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
 //	gc: pause             # optional; pause (default): the collector is paused during Run;
-//	                      #   collect: it keeps running (linux/amd64)
+//	                      #   collect: it keeps running
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
@@ -149,6 +149,9 @@ type Options struct {
 	// PreemptionArch lists the architectures that support a
 	// scheduler.time_slice above zero.
 	PreemptionArch []string
+	// GCCollectArch lists the architectures whose switcher supports
+	// gc: collect.
+	GCCollectArch []string
 	// MinTimeSlice is the smallest positive scheduler.time_slice accepted.
 	MinTimeSlice time.Duration
 	// Reserved lists Go identifiers the generated package already declares
@@ -255,13 +258,13 @@ func (p *parser) parse(data []byte) *Config {
 	if archOK && gcOK && cfg.GC == GCCollect {
 		var bad []string
 		for _, a := range cfg.Arch {
-			if !slices.Contains(GCCollectArch, a) {
+			if !slices.Contains(p.opt.GCCollectArch, a) {
 				bad = append(bad, a)
 			}
 		}
 		if len(bad) > 0 {
 			p.add(cfg.GCPos, "gc", fmt.Sprintf("collect is not supported on %s yet (only %s); "+
-				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(GCCollectArch, ", "), strings.Join(GCCollectArch, ", ")))
+				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(p.opt.GCCollectArch, ", "), strings.Join(p.opt.GCCollectArch, ", ")))
 		}
 	}
 	return cfg
@@ -272,9 +275,6 @@ const (
 	GCPause   = "pause"   // the collector is paused while Run is active (default)
 	GCCollect = "collect" // the collector runs; suspended stacks are published to it
 )
-
-// GCCollectArch lists the architectures whose switcher supports gc: collect.
-var GCCollectArch = []string{"amd64"}
 
 // gc fills cfg.GC and reports whether it decoded cleanly.
 func (p *parser) gc(cfg *Config, top fields) bool {

@@ -9,11 +9,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// testOpts is what a build supporting amd64 and arm64, with preemption on
-// both, would pass.
+// testOpts is what a build supporting amd64 and arm64, with preemption and
+// gc: collect on both, would pass.
 var testOpts = Options{
 	SupportedArch:  []string{"amd64", "arm64"},
 	PreemptionArch: []string{"amd64", "arm64"},
+	GCCollectArch:  []string{"amd64", "arm64"},
 	MinTimeSlice:   time.Millisecond,
 	Reserved:       []string{"Runtime", "New", "ThreadID"},
 }
@@ -268,8 +269,9 @@ var errorTests = []struct {
 		`rtos.yaml:2:5: gc: must be pause or collect, got "auto"`}},
 	{"gc not a string", "package: x\ngc: [collect]\n" + threadsOK, nil, []string{
 		"rtos.yaml:2:5: gc: must be pause or collect, got a list"}},
-	{"gc collect on arm64", "package: x\narch: [amd64, arm64]\ngc: collect\n" + threadsOK, nil, []string{
-		"rtos.yaml:3:5: gc: collect is not supported on arm64 yet (only amd64); use gc: pause or list only amd64 in arch"}},
+	{"gc collect on arm64", "package: x\narch: [amd64, arm64]\ngc: collect\n" + threadsOK,
+		&Options{SupportedArch: []string{"amd64", "arm64"}, GCCollectArch: []string{"amd64"}}, []string{
+			"rtos.yaml:3:5: gc: collect is not supported on arm64 yet (only amd64); use gc: pause or list only amd64 in arch"}},
 
 	// Sizes.
 	{"sizes", `package: x

@@ -107,7 +107,7 @@ func TestGCMode(t *testing.T) {
 			t.Errorf("gc: pause threadStart calls threadEntered")
 		}
 	}
-	fs := files(t, "package: p\ngc: collect\n"+threads)
+	fs := files(t, "package: p\narch: [amd64, arm64, riscv64]\ngc: collect\n"+threads)
 	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {
 		t.Errorf("gc: collect emitted no tryGCSwitch")
 	}
@@ -115,7 +115,12 @@ func TestGCMode(t *testing.T) {
 	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Contains(rt, "\tswitchTo(") {
 		t.Errorf("gc: collect runtime.go pauses the collector or has a switch that bypasses the holders")
 	}
-	if s := fs["switch_amd64.s"]; !strings.Contains(s, "CALL\t·threadEntered(SB)") || !strings.Contains(s, "TEXT ·getg(SB)") {
-		t.Errorf("gc: collect switcher lacks threadEntered or getg:\n%s", s)
+	for _, arch := range []string{"amd64", "arm64", "riscv64"} {
+		s := fs["switch_"+arch+".s"]
+		for _, want := range []string{"CALL\t·threadEntered(SB)", "TEXT ·getg(SB)", "TEXT ·releaseG(SB)"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("gc: collect switcher for %s lacks %q:\n%s", arch, want, s)
+			}
+		}
 	}
 }

@@ -22,6 +22,11 @@ var Supported = []string{"amd64", "arm64", "riscv64"}
 // Preemptive lists the architectures that support scheduler.time_slice.
 var Preemptive = []string{"amd64"}
 
+// GCCollectArch lists the architectures that support gc: collect: each
+// switcher's threadStart finishes the entering switch (threadEntered), and
+// it has getg and releaseG.
+var GCCollectArch = []string{"amd64", "arm64", "riscv64"}
+
 // Reserved lists the identifiers the generated package declares itself; a
 // thread name must not turn into one of them.
 var Reserved = []string{
@@ -42,6 +47,7 @@ func Options() config.Options {
 	return config.Options{
 		SupportedArch:  Supported,
 		PreemptionArch: Preemptive,
+		GCCollectArch:  GCCollectArch,
 		MinTimeSlice:   time.Millisecond,
 		Reserved:       Reserved,
 	}

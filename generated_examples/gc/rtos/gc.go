@@ -595,6 +595,13 @@ func (h *holder) publish(c *context) {
 }
 
 // replace makes the published h describe the suspended context c instead.
+// c's resume point is the shape entersyscall records and the runtime's
+// unwinder (unwinder.initAt) starts from: pc the return address into the
+// function that called switchTo, sp that function's SP — on amd64 just above
+// the return address; on arm64 and riscv64, where the unwinder then starts
+// without a link register, the SP at whose 0(SP) that function's prologue
+// saved its own return address — and bp its frame pointer (0 on riscv64,
+// which keeps none, as entersyscall records there).
 //
 //go:nosplit
 func (h *holder) replace(c *context) {
@@ -761,7 +768,8 @@ var gcProbe struct {
 // probeGC checks the g fields and status values gc: collect relies on, once:
 // a parked goroutine is _Gwaiting and, after a collection, gcscandone; a
 // goroutine blocked in a system call is _Gsyscall with syscallsp, syscallpc
-// and syscallbp on its stack; goroutineProfiled holds a valid state.
+// and syscallbp on its stack (syscallbp 0 on riscv64, which keeps no frame
+// pointer); goroutineProfiled holds a valid state.
 func probeGC() error {
 	gcProbe.once.Do(func() { gcProbe.err = probeGCOnce() })
 	return gcProbe.err
@@ -838,7 +846,11 @@ func probeGCOnce() error {
 		switch {
 		case !(in.lo < in.sp && in.sp < in.hi):
 			return &LayoutError{Detail: "g.syscallsp is not on the goroutine's stack"}
-		case !(in.lo < in.bp && in.bp < in.hi):
+		case runtime.GOARCH == "riscv64" && in.bp != 0:
+			// Go keeps no frame pointer on riscv64: entersyscall records 0
+			// (getfp), and a published context has none either.
+			return &LayoutError{Detail: "g.syscallbp is not 0 on riscv64"}
+		case runtime.GOARCH != "riscv64" && !(in.lo < in.bp && in.bp < in.hi):
 			return &LayoutError{Detail: "g.syscallbp is not on the goroutine's stack"}
 		case in.pc == 0 || runtime.FuncForPC(in.pc) == nil:
 			return &LayoutError{Detail: "g.syscallpc is not a code address"}

@@ -128,8 +128,10 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 // func releaseG(gp *gobj, claimed, locked uintptr)
 // releaseG ends an acquire of a parked holder gp: it gives back the goroutine
 // profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0. Plain stores are release stores on amd64 (what the runtime's StoreRel
-// is), and the call keeps the compiler from moving the g field writes past them.
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On amd64 a plain store is one
+// (what the runtime's StoreRel is).
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVQ	gp+0(FP), AX
 	CMPQ	claimed+8(FP), $0

@@ -33,8 +33,10 @@ func getg() *gobj
 
 // releaseG ends an acquire of a parked holder gp: it gives back the goroutine
 // profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0. Plain stores are release stores on amd64 (what the runtime's StoreRel
-// is), and the call keeps the compiler from moving the g field writes past them.
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On amd64 a plain store is one
+// (what the runtime's StoreRel is).
 func releaseG(gp *gobj, claimed uintptr, locked uintptr)
 
 // sigHandler is the preemption signal handler, called by the kernel with the
