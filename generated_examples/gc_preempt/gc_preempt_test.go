@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +177,30 @@ func TestRunOutput(t *testing.T) {
 	}
 	if _, err := rtos.New(rtos.Threads{}); err == nil {
 		t.Fatal("New without thread functions succeeded")
+	}
+}
+
+// TestRunUnderTracer: with time slices Run refuses to start while the
+// execution tracer is on (it must lock its OS thread, and with a locked
+// goroutine the tracer crashes the Go runtime: golang/go#73259), and runs
+// once it is off.
+func TestRunUnderTracer(t *testing.T) {
+	ran := false
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{Lists: func(*rtos.Runtime) { ran = true }, Maps: nop, Pointers: nop, Sleeper: nop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := trace.Start(io.Discard); err != nil {
+		t.Skip("the tracer is in use:", err)
+	}
+	err = rt.Run()
+	trace.Stop()
+	if !errors.Is(err, rtos.ErrTracing) || ran {
+		t.Fatalf("Run under the tracer: %v (ran %v), want ErrTracing", err, ran)
+	}
+	if err := rt.Run(); err != nil || !ran {
+		t.Fatalf("Run after trace.Stop: %v (ran %v)", err, ran)
 	}
 }

@@ -116,9 +116,13 @@ suspended thread's stack is shown to it through a parked holder goroutine, so
 threads may allocate and other goroutines may call runtime.GC. The first New
 in the process turns the collector's stack shrinking off for the whole
 process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
-cannot), and Run refuses to start while the execution tracer is on
+cannot).
+`)
+		if m.TimeSlice > 0 {
+			b.WriteString(`With time slices Run refuses to start while the execution tracer is on
 (ErrTracing).
 `)
+		}
 	} else {
 		b.WriteString(`
 The garbage collector is paused while Run is active and restored when Run

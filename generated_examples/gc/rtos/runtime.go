@@ -272,8 +272,7 @@ func (rt *Runtime) Close() error {
 // Run, and schedules them on the calling goroutine until all have finished.
 // It returns nil, or the first error that stopped the runtime: a
 // *PanicError, *StackOverflowError, *GoexitError or *DeadlockError.
-// The garbage collector keeps running (gc: collect); Run returns ErrTracing
-// while the execution tracer is on.
+// The garbage collector keeps running (gc: collect).
 func (rt *Runtime) Run() error {
 	if rt.closed {
 		return ErrClosed
@@ -281,11 +280,6 @@ func (rt *Runtime) Run() error {
 	if rt.running {
 		return ErrRunning
 	}
-	if err := checkTrace(); err != nil {
-		return err
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
 	// it on a green stack. With the collector paused nothing sets it again.

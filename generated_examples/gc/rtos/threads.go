@@ -14,8 +14,7 @@
 // threads may allocate and other goroutines may call runtime.GC. The first New
 // in the process turns the collector's stack shrinking off for the whole
 // process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
-// cannot), and Run refuses to start while the execution tracer is on
-// (ErrTracing).
+// cannot).
 //
 // Each stack has a canary word below its lowest usable address, checked at
 // every switch away from the thread: a corrupted canary stops Run with a

@@ -73,10 +73,11 @@ func (e *GCModeError) Error() string {
 	return errPrefix + "gc: collect: " + e.Detail + "; " + e.Fix
 }
 
-// ErrTracing: Run in gc: collect while the execution tracer is on.
+// ErrTracing: Run in gc: collect with time slices while the execution tracer
+// is on.
 var ErrTracing = &GCModeError{
-	Detail: "the execution tracer is running",
-	Fix:    "stop runtime/trace before Run: with it, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
+	Detail: "the execution tracer is running, and time slices lock Run's goroutine to its OS thread",
+	Fix:    "stop runtime/trace before Run, or schedule cooperatively: with a locked goroutine, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
 }
 
 // Stack shrinking. The collector halves the stack of a goroutine it scans
@@ -440,7 +441,8 @@ type gcState struct {
 	// (from -1: the outgoing one has finished) and the one holder it uses
 	// (-1: none).
 	from, to, h int8
-	// runner is the g of the goroutine in Run, locks its m.locks (bind).
+	// runner is the g of the goroutine in Run (bind), locks the m.locks a
+	// switch in progress raised (mlocks).
 	runner *gobj
 	locks  *int32
 	// waits counts switches that the ordering rule deferred, waited the
@@ -507,15 +509,31 @@ func gscandone(g *gobj) bool {
 	return *(*bool)(unsafe.Add(unsafe.Pointer(g), gGcscandone))
 }
 
-// bind records, at the start of Run (the goroutine is locked to its OS
-// thread, so neither changes until Run returns), the running goroutine's g
-// and its M's m.locks. While m.locks is above zero the runtime neither
-// preempts the goroutine (asynchronously or at a prologue) nor stops the
-// world, so nothing can observe a switch half done.
+// bind records, at the start of Run, the running goroutine's g.
 func (s *gcState) bind() {
 	s.runner = getg()
+}
+
+// mlocks returns the m.locks of the M that runs the goroutine in Run now.
+// While m.locks is above zero the runtime neither preempts the goroutine
+// (asynchronously or at a prologue) nor stops the world, so nothing can
+// observe a switch half done, and the goroutine stays on that M.
+//
+//go:nosplit
+func (s *gcState) mlocks() *int32 {
 	m := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(s.runner), gM))
-	s.locks = (*int32)(unsafe.Add(m, mLocks))
+	return (*int32)(unsafe.Add(m, mLocks))
+}
+
+// scanLocking reports whether a switch must take the holder's scan bit:
+// during a mark phase (the collector takes it to scan a goroutine) and
+// while the execution tracer runs (it takes it to record a goroutine's
+// stack). Neither can begin while m.locks is raised: both begin with a
+// stop-the-world.
+//
+//go:nosplit
+func scanLocking(marking bool) bool {
+	return marking || trace.IsEnabled()
 }
 
 // acquire takes, during a mark phase, h's scan bit (_Gwaiting ->
@@ -524,15 +542,15 @@ func (s *gcState) bind() {
 // profile may be in progress, the goroutine profiler's claim: the profiler
 // walks a waiting goroutine's stack without the scan bit.
 //
-// Outside a mark phase nothing takes the scan bit of a parked goroutine (the
-// execution tracer would; Run refuses it), and no mark phase can begin while
-// m.locks is raised, since it begins with a stop-the-world: the scan bit is
-// then not needed.
+// Outside a mark phase and without the execution tracer nothing takes the
+// scan bit of a parked goroutine, and neither can begin while m.locks is
+// raised, since both begin with a stop-the-world: the scan bit is then not
+// needed (scanLocking).
 //
 //go:nosplit
-func (h *holder) acquire(profiling, marking bool) {
-	h.locked = marking
-	if marking {
+func (h *holder) acquire(profiling, lock bool) {
+	h.locked = lock
+	if lock {
 		st := (*uint32)(unsafe.Add(unsafe.Pointer(h.g), gStatus))
 		for !atomic.CompareAndSwapUint32(st, gStatusWaiting, gStatusWaiting|gStatusScan) {
 		}
@@ -676,6 +694,7 @@ func (rt *Runtime) gcWait(from, to int8, fromCtx *context) {
 //go:nosplit
 func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
 	s := &rt.gcs
+	s.locks = s.mlocks()
 	*s.locks++
 	hi := s.heldBy[to]
 	if hi < 0 && from >= 0 {
@@ -684,7 +703,7 @@ func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
 	if hi >= 0 {
 		h := &s.holders[hi]
 		marking := writeBarrier.enabled
-		h.acquire(s.profiling(), marking)
+		h.acquire(s.profiling(), scanLocking(marking))
 		if marking {
 			r, hs := gscandone(s.runner), gscandone(h.g)
 			if from >= 0 && hs && !r || h.published && r && !hs {
@@ -741,18 +760,21 @@ func (rt *Runtime) withdrawAll() {
 	for i := range rt.gcs.holders {
 		h := &rt.gcs.holders[i]
 		if h.published {
-			*rt.gcs.locks++
-			h.acquire(rt.gcs.profiling(), writeBarrier.enabled)
+			locks := rt.gcs.mlocks()
+			*locks++
+			h.acquire(rt.gcs.profiling(), scanLocking(writeBarrier.enabled))
 			h.withdraw()
 			h.release()
-			*rt.gcs.locks--
+			*locks--
 			rt.gcs.heldBy[h.ctx] = -1
 			rt.gcs.free |= 1 << i
 		}
 	}
 }
 
-// checkTrace refuses Run while the execution tracer is on.
+// checkTrace refuses Run while the execution tracer is on: with time slices
+// Run locks its OS thread, and with a locked goroutine the tracer crashes
+// the Go runtime walking parked goroutines (golang/go#73259).
 func checkTrace() error {
 	if trace.IsEnabled() {
 		return ErrTracing
