@@ -428,30 +428,39 @@ func TestNoDeadlockWhileTimeoutPending(t *testing.T) {
 // the wake-up latency and the work done in each period.
 func TestSleepUntilDoesNotDrift(t *testing.T) {
 	const period, n = 2 * time.Millisecond, 25
-	var took time.Duration
-	var e errs
-	rt := newRT(t, func(rt *rtos.Runtime) {
-		start := time.Now()
-		next := start
-		for range n {
-			next = next.Add(period)
-			if err := rt.SleepUntil(next); err != nil {
-				e.add("SleepUntil: %v", err)
+	// A drifting loop takes n*1.5 periods plus latencies in every attempt; a
+	// loaded machine can stretch one attempt of a correct loop: up to five
+	// attempts, the first within bounds passes.
+	var tries []time.Duration
+	for range 5 {
+		var took time.Duration
+		var e errs
+		rt := newRT(t, func(rt *rtos.Runtime) {
+			start := time.Now()
+			next := start
+			for range n {
+				next = next.Add(period)
+				if err := rt.SleepUntil(next); err != nil {
+					e.add("SleepUntil: %v", err)
+				}
+				for end := time.Now().Add(period / 2); time.Now().Before(end); {
+					// half a period of work
+				}
 			}
-			for end := time.Now().Add(period / 2); time.Now().Before(end); {
-				// half a period of work
-			}
+			took = time.Since(start)
+		}, nil, nil)
+		if err := rt.Run(); err != nil {
+			t.Fatal(err)
 		}
-		took = time.Since(start)
-	}, nil, nil)
-	if err := rt.Run(); err != nil {
-		t.Fatal(err)
+		e.report(t)
+		if want := n * period; took < want {
+			t.Fatalf("%d periods of %v took %v: SleepUntil returned early", n, period, took)
+		} else if took <= want+5*period {
+			return
+		}
+		tries = append(tries, took)
 	}
-	e.report(t)
-	// Sleep(period) in the loop would take n*1.5 periods plus latencies.
-	if want := n * period; took < want || took > want+5*period {
-		t.Errorf("%d periods of %v took %v, want %v plus at most the last period's work", n, period, took, want)
-	}
+	t.Errorf("%d periods of %v took %v in five attempts, want %v plus at most the last period's work", n, period, tries, n*period)
 }
 
 // TestJoinTimeout: JoinTimeout gives up after its timeout while the target
