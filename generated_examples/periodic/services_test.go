@@ -156,7 +156,10 @@ func TestSleepersWakeInDeadlineOrder(t *testing.T) {
 			order = append(order, name)
 		}
 	}
-	rt := newRT(t, sleeper("fast", 30*time.Millisecond), sleeper("slow", 10*time.Millisecond), sleeper("logger", 20*time.Millisecond))
+	// 30 ms apart: each Sleep starts when its thread first runs, so a stall
+	// of the whole process between the threads' starts shifts the later
+	// deadlines (10 ms apart, a loaded machine once swapped two).
+	rt := newRT(t, sleeper("fast", 70*time.Millisecond), sleeper("slow", 10*time.Millisecond), sleeper("logger", 40*time.Millisecond))
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
