@@ -12,6 +12,7 @@ import (
 
 	basic "github.com/gthreadgen/gthreadgen/generated_examples/basic/rtos"
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 )
 
 func BenchmarkYield(b *testing.B) {
@@ -60,7 +61,7 @@ func benchCollect(b *testing.B, loop bool) {
 	done := make(chan struct{})
 	if loop {
 		wg.Add(1)
-		go pressure(done, &wg, new(atomic.Int64))
+		go gcstress.Pressure(done, &wg, new(atomic.Int64))
 	}
 	b.ResetTimer()
 	err = rt.Run()

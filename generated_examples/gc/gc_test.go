@@ -28,6 +28,7 @@ import (
 
 	basic "github.com/gthreadgen/gthreadgen/generated_examples/basic/rtos"
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 )
 
 // helperEnv selects what a child process of this test binary does.
@@ -102,8 +103,8 @@ func stress(t *testing.T, d time.Duration) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(4)
-	go pressure(done, &wg, &gcs)
-	go observers(done, &wg)
+	go gcstress.Pressure(done, &wg, &gcs)
+	go gcstress.Observers(done, &wg)
 	go tracing(done, &wg)
 	go func() {
 		defer wg.Done()
@@ -128,7 +129,7 @@ func stress(t *testing.T, d time.Duration) {
 	var worst time.Duration // the longest Yield, all other threads' turns included
 	body := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
-		n, err := stressBody(int(self), 0, func() {
+		n, err := gcstress.Body(int(self), 0, func() {
 			t0 := time.Now()
 			rt.Yield()
 			d := time.Since(t0)
@@ -215,11 +216,11 @@ func negative(t *testing.T, d time.Duration) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go pressure(done, &wg, &gcs)
+	go gcstress.Pressure(done, &wg, &gcs)
 	var errs []error
 	body := func(rt *basic.Runtime) {
 		self, _ := rt.Self()
-		if _, err := stressBody(int(self), 0, func() { rt.Yield() }, &stop); err != nil {
+		if _, err := gcstress.Body(int(self), 0, func() { rt.Yield() }, &stop); err != nil {
 			errs = append(errs, err)
 			stop.Store(true)
 		}
@@ -471,8 +472,8 @@ func TestLifecycleUnderGC(t *testing.T) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(3)
-	go pressure(done, &wg, &gcs)
-	go observers(done, &wg)
+	go gcstress.Pressure(done, &wg, &gcs)
+	go gcstress.Observers(done, &wg)
 	go tracing(done, &wg)
 	defer func() { close(done); wg.Wait() }()
 
@@ -484,7 +485,7 @@ func TestLifecycleUnderGC(t *testing.T) {
 		}
 	}
 	short := func(rt *rtos.Runtime, seed int) {
-		_, err := stressBody(seed, 30, func() { rt.Yield() }, &stop)
+		_, err := gcstress.Body(seed, 30, func() { rt.Yield() }, &stop)
 		check(err)
 	}
 	var crash atomic.Bool
@@ -505,15 +506,15 @@ func TestLifecycleUnderGC(t *testing.T) {
 		Maps: func(rt *rtos.Runtime) {
 			defer func() { check(recoverErr(recover())) }()
 			short(rt, 1)
-			var keep []*item
+			var keep []*gcstress.Item
 			for i := range 200 {
-				keep = append(keep, newItem(2, i))
+				keep = append(keep, gcstress.NewItem(2, i))
 				if i%20 == 0 {
 					rt.Yield()
 				}
 			}
 			for i, it := range keep {
-				check(it.check(2, i))
+				check(it.Check(2, i))
 			}
 			panic("recovered")
 		},

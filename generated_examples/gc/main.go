@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 )
 
 const rounds = 2000
@@ -32,12 +33,12 @@ func main() {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go pressure(done, &wg, &gcs)
+	go gcstress.Pressure(done, &wg, &gcs)
 	results := make([]string, rtos.NumThreads)
 	body := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
 		yield := func() { rt.Yield() }
-		n, err := stressBody(int(self), rounds, yield, &stop)
+		n, err := gcstress.Body(int(self), rounds, yield, &stop)
 		if err != nil {
 			panic(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc_preempt/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 )
 
 func main() {
@@ -61,7 +62,7 @@ func run(opt runOptions) (runResult, error) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go pressure(done, &wg, &gcs)
+	go gcstress.Pressure(done, &wg, &gcs)
 	if opt.observe != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); opt.observe(done) }()
@@ -76,7 +77,7 @@ func run(opt runOptions) (runResult, error) {
 	}
 	spinner := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
-		n, err := stressBody(int(self), 0, func() {
+		n, err := gcstress.Body(int(self), 0, func() {
 			if err := churn(int(self)); err != nil {
 				fail(self, err)
 			}
@@ -128,10 +129,10 @@ func run(opt runOptions) (runResult, error) {
 // work: a preemption in the loop leaves them reachable only from the saved
 // registers. It reports an object the collector freed and reused.
 func churn(seed int) error {
-	a, b := newItem(seed, -1), newItem(seed, -2)
+	a, b := gcstress.NewItem(seed, -1), gcstress.NewItem(seed, -2)
 	sum := 0
 	for i := range 4096 {
-		sum += a.vals[i&7] ^ b.vals[(i>>3)&7]
+		sum += a.Vals[i&7] ^ b.Vals[(i>>3)&7]
 	}
 	want := 0
 	for i := range 4096 {
@@ -140,8 +141,8 @@ func churn(seed int) error {
 	if sum != want {
 		return fmt.Errorf("objects held in registers changed under the thread (sum %d, want %d)", sum, want)
 	}
-	if err := a.check(seed, -1); err != nil {
+	if err := a.Check(seed, -1); err != nil {
 		return err
 	}
-	return b.check(seed, -2)
+	return b.Check(seed, -2)
 }
