@@ -38,21 +38,8 @@ func AMD64(opt Options) *Arch {
 		sw.I("MOVQ", f[1]+"(CX)", "BX")
 		sw.I("MOVQ", "BX", f[0]+"(AX)")
 	}
-	for _, f := range gFields {
-		sw.I("MOVQ", f[0]+"(DX)", "BX")
-		sw.I("MOVQ", "BX", f[1]+"(CX)")
-	}
-	a.guard(sw, "CX")
-	sw.Comment("Resume with a RET to the incoming PC, pushed on the incoming stack: the\n" +
-		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
-		"RET pops; a JMP would leave it behind and every later return would\n" +
-		"mispredict (measured: 25 ns against 13 ns per Yield).")
-	sw.I("MOVQ", "context_pc(DX)", "BX")
-	sw.I("MOVQ", "context_sp(DX)", "SP")
-	sw.I("MOVQ", "context_bp(DX)", "BP")
-	sw.I("SUBQ", "$8", "SP")
-	sw.I("MOVQ", "BX", "0(SP)")
-	sw.I("RET")
+	amd64Install(sw)
+	amd64Enter(sw, !opt.GC)
 
 	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
@@ -64,10 +51,21 @@ func AMD64(opt Options) *Arch {
 		start.I("MOVQ", "DX", "0(SP)")
 		start.I("CALL", "·threadEntered(SB)")
 		start.I("MOVQ", "8(SP)", "DX")
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadMain(SB)")
+		start.I("UNDEF")
+	} else {
+		start.Frame = 16
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadMain(SB)")
+		start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+			"Install it and leave through threadExit, which has no frame: a RET\n" +
+			"here would first pop this frame.")
+		start.I("MOVQ", "8(SP)", "DX")
+		loadG(start, "CX")
+		amd64Install(start)
+		start.I("JMP", "·threadExit(SB)")
 	}
-	start.I("MOVQ", "DX", "0(SP)")
-	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
 
 	pc := threadStartPCFunc()
 	pc.I("MOVQ", "$·threadStart(SB)", "AX")
@@ -96,6 +94,11 @@ func AMD64(opt Options) *Arch {
 	mword.I("RET")
 
 	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if !opt.GC {
+		exit := threadExitFunc("DX")
+		amd64Enter(exit, true)
+		a.Funcs = append(a.Funcs, exit)
+	}
 	if opt.GC {
 		getg := &Func{
 			Name:    "getg",
@@ -145,6 +148,45 @@ func AMD64(opt Options) *Arch {
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
 	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+}
+
+// amd64Install installs the incoming context in DX (g in CX): its g
+// fields and stackguard0; then loads its resume PC into BX and its frame
+// pointer into BP for amd64Enter.
+func amd64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOVQ", fd[0]+"(DX)", "BX")
+		f.I("MOVQ", "BX", fd[1]+"(CX)")
+	}
+	amd64Guard(f, "CX")
+	f.I("MOVQ", "context_pc(DX)", "BX")
+	f.I("MOVQ", "context_bp(DX)", "BP")
+}
+
+// amd64Enter moves to the stack of the context in DX and resumes it at the
+// PC in BX by a RET. With fresh, a context that has never run (BP 0: every
+// suspended context holds a non-zero frame pointer) is entered with a JMP.
+func amd64Enter(f *Func, fresh bool) {
+	f.Comment("Resume with a RET to the incoming PC, pushed on the incoming stack: the\n" +
+		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
+		"RET pops; a JMP would leave it behind and every later return would\n" +
+		"mispredict (measured: 25 ns against 13 ns per Yield).")
+	f.I("MOVQ", "context_sp(DX)", "SP")
+	if fresh {
+		f.I("CMPQ", "BP", "$0")
+		f.I("JEQ", "fresh")
+	}
+	f.I("SUBQ", "$8", "SP")
+	f.I("MOVQ", "BX", "0(SP)")
+	f.I("RET")
+	if fresh {
+		f.Label("fresh")
+		f.Comment("A thread that has not run yet starts in threadStart with a JMP: its\n" +
+			"entry pops no return-stack entry, so the one pushed by the CALL of the\n" +
+			"switch that started it is still on top when the thread ends, and the\n" +
+			"RET in threadExit back to that context is predicted.")
+		f.I("JMP", "BX")
+	}
 }
 
 // amd64Guard sets g.stackguard0 (g in register g) for the incoming context in

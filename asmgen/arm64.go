@@ -36,22 +36,11 @@ func ARM64(Options) *Arch {
 		sw.I("MOVD", f[1]+"(g)", "R2")
 		sw.I("MOVD", "R2", f[0]+"(R0)")
 	}
-	for _, f := range gFields {
-		sw.I("MOVD", f[0]+"(R1)", "R2")
-		sw.I("MOVD", "R2", f[1]+"(g)")
-	}
-	a.guard(sw, "g")
-	sw.Comment("Resume with a RET through the link register: the BL that entered\n" +
-		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
-		"through another register would leave it behind and every later return\n" +
-		"would mispredict (measured on amd64: 25 ns against 13 ns per Yield).")
-	sw.I("MOVD", "context_sp(R1)", "R2")
-	sw.I("MOVD", "R2", "RSP")
-	sw.I("MOVD", "context_bp(R1)", "R29")
-	sw.I("MOVD", "context_pc(R1)", "R30")
-	sw.I("RET")
+	arm64Install(sw)
+	arm64Enter(sw)
 
 	start := threadStartFunc("R1")
+	start.Frame = 16
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
@@ -59,7 +48,15 @@ func ARM64(Options) *Arch {
 	start.I("MOVD", "ZR", "0(RSP)")
 	start.I("MOVD", "R1", "8(RSP)")
 	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
+	start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+		"Install it and leave through threadExit, which has no frame: a RET\n" +
+		"here would first pop this frame.")
+	start.I("MOVD", "16(RSP)", "R1")
+	arm64Install(start)
+	start.I("JMP", "·threadExit(SB)")
+
+	exit := threadExitFunc("R1")
+	arm64Enter(exit)
 
 	pc := threadStartPCFunc()
 	pc.I("MOVD", "$·threadStart(SB)", "R0")
@@ -87,7 +84,7 @@ func ARM64(Options) *Arch {
 	clear.I("MOVB", "ZR", "(R0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	a.Funcs = []*Func{sw, start, exit, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
@@ -109,6 +106,30 @@ func arm64Frame(locals int) int {
 		return size + 8
 	}
 	return size + 16
+}
+
+// arm64Install installs the incoming context in R1: its g fields and
+// stackguard0, then its frame pointer and resume PC (the link register) for
+// arm64Enter.
+func arm64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOVD", fd[0]+"(R1)", "R2")
+		f.I("MOVD", "R2", fd[1]+"(g)")
+	}
+	arm64Guard(f, "g")
+	f.I("MOVD", "context_bp(R1)", "R29")
+	f.I("MOVD", "context_pc(R1)", "R30")
+}
+
+// arm64Enter moves to the stack of the context in R1 and resumes it.
+func arm64Enter(f *Func) {
+	f.Comment("Resume with a RET through the link register: the BL that entered\n" +
+		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
+		"through another register would leave it behind and every later return\n" +
+		"would mispredict (measured on amd64: 25 ns against 13 ns per Yield).")
+	f.I("MOVD", "context_sp(R1)", "R2")
+	f.I("MOVD", "R2", "RSP")
+	f.I("RET")
 }
 
 // arm64Guard sets g.stackguard0 (g in register g) for the incoming context in

@@ -260,6 +260,17 @@ func threadStartFunc(reg string) *Func {
 	}
 }
 
+// threadExitFunc: reg is the register threadStart leaves the context in.
+func threadExitFunc(reg string) *Func {
+	return &Func{
+		Name: "threadExit",
+		Doc: "threadExit leaves a finished thread for good: threadStart jumps here with\n" +
+			reg + " holding the context threadMain returned, and threadExit resumes it;\n" +
+			"nothing of the finished thread is saved.",
+		Flags: "NOSPLIT|NOFRAME",
+	}
+}
+
 func threadStartPCFunc() *Func {
 	return &Func{
 		Name:    "threadStartPC",

@@ -33,20 +33,11 @@ func RISCV64(Options) *Arch {
 		sw.I("MOV", f[1]+"(g)", "T0")
 		sw.I("MOV", "T0", f[0]+"(A0)")
 	}
-	for _, f := range gFields {
-		sw.I("MOV", f[0]+"(A1)", "T0")
-		sw.I("MOV", "T0", f[1]+"(g)")
-	}
-	a.guard(sw, "g")
-	sw.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
-		"treats as a return and pops its return-address stack): the CALL that\n" +
-		"entered switchTo pushed an entry that only a return pops (measured on\n" +
-		"amd64: 25 ns against 13 ns per Yield when it is left behind).")
-	sw.I("MOV", "context_sp(A1)", "X2")
-	sw.I("MOV", "context_pc(A1)", "RA")
-	sw.I("RET")
+	riscv64Install(sw)
+	riscv64Enter(sw)
 
 	start := threadStartFunc("A1")
+	start.Frame = 16
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
@@ -54,7 +45,15 @@ func RISCV64(Options) *Arch {
 	start.I("MOV", "ZERO", "0(X2)")
 	start.I("MOV", "A1", "8(X2)")
 	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
+	start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+		"Install it and leave through threadExit, which has no frame: a RET\n" +
+		"here would first pop this frame.")
+	start.I("MOV", "16(X2)", "A1")
+	riscv64Install(start)
+	start.I("JMP", "·threadExit(SB)")
+
+	exit := threadExitFunc("A1")
+	riscv64Enter(exit)
 
 	pc := threadStartPCFunc()
 	pc.I("MOV", "$·threadStart(SB)", "A0")
@@ -82,7 +81,7 @@ func RISCV64(Options) *Arch {
 	clear.I("MOVB", "ZERO", "(A0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	a.Funcs = []*Func{sw, start, exit, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
@@ -91,6 +90,27 @@ func RISCV64(Options) *Arch {
 		Value: start.Frame + 8,
 	}}
 	return a
+}
+
+// riscv64Install installs the incoming context in A1: its g fields and
+// stackguard0, then its resume PC in RA for riscv64Enter.
+func riscv64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOV", fd[0]+"(A1)", "T0")
+		f.I("MOV", "T0", fd[1]+"(g)")
+	}
+	riscv64Guard(f, "g")
+	f.I("MOV", "context_pc(A1)", "RA")
+}
+
+// riscv64Enter moves to the stack of the context in A1 and resumes it.
+func riscv64Enter(f *Func) {
+	f.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
+		"treats as a return and pops its return-address stack): the CALL that\n" +
+		"entered switchTo pushed an entry that only a return pops (measured on\n" +
+		"amd64: 25 ns against 13 ns per Yield when it is left behind).")
+	f.I("MOV", "context_sp(A1)", "X2")
+	f.I("RET")
 }
 
 // riscv64Guard sets g.stackguard0 (g in register g) for the incoming context

@@ -90,8 +90,9 @@ func TestGoDuration(t *testing.T) {
 	}
 }
 
-// TestGCMode: gc: pause (the default) emits no holder code and pauses the
-// collector; gc: collect emits gc.go, switches through the holders and
+// TestGCMode: gc: pause (the default) emits no holder code, pauses the
+// collector and leaves a finished thread through threadExit; gc: collect
+// emits gc.go, switches through the holders (a finished thread too) and
 // lets threadStart finish the entering switch.
 func TestGCMode(t *testing.T) {
 	const threads = "threads:\n  - {name: a}\n  - {name: b}\n"
@@ -106,16 +107,19 @@ func TestGCMode(t *testing.T) {
 		if strings.Contains(fs["switch_amd64.s"], "threadEntered") {
 			t.Errorf("gc: pause threadStart calls threadEntered")
 		}
+		if !strings.Contains(fs["switch_amd64.s"], "JMP\t·threadExit(SB)") {
+			t.Errorf("gc: pause threadStart does not leave a finished thread through threadExit")
+		}
 	}
 	fs := files(t, "package: p\ngc: collect\n"+threads)
 	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {
 		t.Errorf("gc: collect emitted no tryGCSwitch")
 	}
 	rt := fs["runtime.go"]
-	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Contains(rt, "\tswitchTo(") {
+	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 5 || strings.Contains(rt, "\tswitchTo(") {
 		t.Errorf("gc: collect runtime.go pauses the collector or has a switch that bypasses the holders")
 	}
-	if s := fs["switch_amd64.s"]; !strings.Contains(s, "CALL\t·threadEntered(SB)") || !strings.Contains(s, "TEXT ·getg(SB)") {
+	if s := fs["switch_amd64.s"]; !strings.Contains(s, "CALL\t·threadEntered(SB)") || !strings.Contains(s, "TEXT ·getg(SB)") || strings.Contains(s, "threadExit") {
 		t.Errorf("gc: collect switcher lacks threadEntered or getg:\n%s", s)
 	}
 }

@@ -5,7 +5,7 @@ package rtos
 // startFrame is the distance from threadStart's entry SP to its SP after the
 // prologue (its frame and the saved frame pointer): the stktopsp every unwind
 // of a thread ends at.
-const startFrame = 16
+const startFrame = 24
 
 // switchTo saves the running context in from and resumes to.
 //
@@ -27,3 +27,8 @@ func mword(off uintptr) uintptr
 
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
+
+// threadExit leaves a finished thread for good: threadStart jumps here with
+// DX holding the context threadMain returned, and threadExit resumes it;
+// nothing of the finished thread is saved.
+func threadExit()
