@@ -20,26 +20,11 @@ func AMD64(opt Options) *Arch {
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 	DX	to *context (incoming); threadStart receives it as its *thread
 	CX	g, loaded from thread-local storage
-	BX	scratch`,
+	BX	scratch; then the incoming resume PC`,
 	}
 
 	sw := switchToFunc()
-	sw.I("MOVQ", sw.Arg("from"), "AX")
-	sw.I("MOVQ", sw.Arg("to"), "DX")
-	loadG(sw, "CX")
-	sw.Comment("Save the resume point: the return PC, the caller's SP and BP.")
-	sw.I("MOVQ", "0(SP)", "BX")
-	sw.I("MOVQ", "BX", "context_pc(AX)")
-	sw.I("LEAQ", sw.Arg("from"), "BX")
-	sw.I("MOVQ", "BX", "context_sp(AX)")
-	sw.I("MOVQ", "BP", "context_bp(AX)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOVQ", f[1]+"(CX)", "BX")
-		sw.I("MOVQ", "BX", f[0]+"(AX)")
-	}
-	amd64Install(sw)
-	amd64Enter(sw, !opt.GC)
+	amd64Switch(sw, opt.GC, !opt.GC)
 
 	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
@@ -93,12 +78,16 @@ func AMD64(opt Options) *Arch {
 	mword.I("MOVQ", "AX", mword.Arg("ret"))
 	mword.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
-	if !opt.GC {
+	if opt.GC {
+		a.Funcs = []*Func{sw, start}
+	} else {
+		run := switchFromRunFunc()
+		amd64Switch(run, true, true)
 		exit := threadExitFunc("DX")
 		amd64Enter(exit, true)
-		a.Funcs = append(a.Funcs, exit)
+		a.Funcs = []*Func{sw, run, start, exit}
 	}
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
 	if opt.GC {
 		getg := &Func{
 			Name:    "getg",
@@ -148,6 +137,33 @@ func AMD64(opt Options) *Arch {
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
 	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+}
+
+// amd64Switch writes a switch from the context in argument from to the one
+// in argument to; full saves every g field of the outgoing stack (see
+// savedFields), fresh enters a thread that has never run with a JMP.
+func amd64Switch(f *Func, full, fresh bool) {
+	f.I("MOVQ", f.Arg("from"), "AX")
+	f.I("MOVQ", f.Arg("to"), "DX")
+	loadG(f, "CX")
+	f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
+	f.I("MOVQ", "0(SP)", "BX")
+	f.I("MOVQ", "BX", "context_pc(AX)")
+	f.I("LEAQ", f.Arg("from"), "BX")
+	f.I("MOVQ", "BX", "context_sp(AX)")
+	f.I("MOVQ", "BP", "context_bp(AX)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOVQ", fd[1]+"(CX)", "BX")
+		f.I("MOVQ", "BX", fd[0]+"(AX)")
+	}
+	amd64Install(f)
+	amd64Enter(f, fresh)
 }
 
 // amd64Install installs the incoming context in DX (g in CX): its g

@@ -24,20 +24,9 @@ func ARM64(Options) *Arch {
 	}
 
 	sw := switchToFunc()
-	sw.I("MOVD", sw.Arg("from"), "R0")
-	sw.I("MOVD", sw.Arg("to"), "R1")
-	sw.Comment("Save the resume point: the return PC (LR), the caller's SP (switchTo has\nno frame) and FP.")
-	sw.I("MOVD", "R29", "context_bp(R0)")
-	sw.I("MOVD", "R30", "context_pc(R0)")
-	sw.I("MOVD", "RSP", "R2")
-	sw.I("MOVD", "R2", "context_sp(R0)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOVD", f[1]+"(g)", "R2")
-		sw.I("MOVD", "R2", f[0]+"(R0)")
-	}
-	arm64Install(sw)
-	arm64Enter(sw)
+	arm64Switch(sw, false)
+	run := switchFromRunFunc()
+	arm64Switch(run, true)
 
 	start := threadStartFunc("R1")
 	start.Frame = 16
@@ -84,7 +73,7 @@ func ARM64(Options) *Arch {
 	clear.I("MOVB", "ZR", "(R0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, exit, pc, gword, mword, clear}
+	a.Funcs = []*Func{sw, run, start, exit, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
@@ -106,6 +95,31 @@ func arm64Frame(locals int) int {
 		return size + 8
 	}
 	return size + 16
+}
+
+// arm64Switch writes a switch from the context in argument from to the one
+// in argument to; full saves every g field of the outgoing stack (see
+// savedFields).
+func arm64Switch(f *Func, full bool) {
+	f.I("MOVD", f.Arg("from"), "R0")
+	f.I("MOVD", f.Arg("to"), "R1")
+	f.Comment("Save the resume point: the return PC (LR), the caller's SP (" + f.Name + " has\nno frame) and FP.")
+	f.I("MOVD", "R29", "context_bp(R0)")
+	f.I("MOVD", "R30", "context_pc(R0)")
+	f.I("MOVD", "RSP", "R2")
+	f.I("MOVD", "R2", "context_sp(R0)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOVD", fd[1]+"(g)", "R2")
+		f.I("MOVD", "R2", fd[0]+"(R0)")
+	}
+	arm64Install(f)
+	arm64Enter(f)
 }
 
 // arm64Install installs the incoming context in R1: its g fields and

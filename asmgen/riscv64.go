@@ -23,18 +23,9 @@ func RISCV64(Options) *Arch {
 	}
 
 	sw := switchToFunc()
-	sw.I("MOV", sw.Arg("from"), "A0")
-	sw.I("MOV", sw.Arg("to"), "A1")
-	sw.Comment("Save the resume point: the return PC (RA) and the caller's SP (switchTo\nhas no frame).")
-	sw.I("MOV", "RA", "context_pc(A0)")
-	sw.I("MOV", "X2", "context_sp(A0)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOV", f[1]+"(g)", "T0")
-		sw.I("MOV", "T0", f[0]+"(A0)")
-	}
-	riscv64Install(sw)
-	riscv64Enter(sw)
+	riscv64Switch(sw, false)
+	run := switchFromRunFunc()
+	riscv64Switch(run, true)
 
 	start := threadStartFunc("A1")
 	start.Frame = 16
@@ -81,7 +72,7 @@ func RISCV64(Options) *Arch {
 	clear.I("MOVB", "ZERO", "(A0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, exit, pc, gword, mword, clear}
+	a.Funcs = []*Func{sw, run, start, exit, pc, gword, mword, clear}
 	a.Consts = []Const{{
 		Name: "startFrame",
 		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
@@ -90,6 +81,29 @@ func RISCV64(Options) *Arch {
 		Value: start.Frame + 8,
 	}}
 	return a
+}
+
+// riscv64Switch writes a switch from the context in argument from to the
+// one in argument to; full saves every g field of the outgoing stack (see
+// savedFields).
+func riscv64Switch(f *Func, full bool) {
+	f.I("MOV", f.Arg("from"), "A0")
+	f.I("MOV", f.Arg("to"), "A1")
+	f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
+	f.I("MOV", "RA", "context_pc(A0)")
+	f.I("MOV", "X2", "context_sp(A0)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOV", fd[1]+"(g)", "T0")
+		f.I("MOV", "T0", fd[0]+"(A0)")
+	}
+	riscv64Install(f)
+	riscv64Enter(f)
 }
 
 // riscv64Install installs the incoming context in A1: its g fields and

@@ -287,7 +287,7 @@ func (rt *Runtime) Run() error {
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
-		switchTo(&rt.sched, &first.ctx)
+		switchFromRun(&rt.sched, &first.ctx)
 	}
 	// Back on the goroutine's own stack: every thread has finished, or an
 	// error stopped the runtime.
@@ -316,7 +316,7 @@ func (rt *Runtime) Yield() error {
 		rt.overflow(cur)
 	}
 	next.switches++
-	rt.last[next.prio] = uint8(next.id)
+	rt.last[1] = uint8(next.id)
 	rt.current = next
 	switchTo(&cur.ctx, &next.ctx)
 	return nil
@@ -540,7 +540,7 @@ func (rt *Runtime) pick() *thread {
 // enter makes t the running thread; Run's first switch uses it.
 func (rt *Runtime) enter(t *thread) {
 	t.switches++
-	rt.last[t.prio] = uint8(t.id)
+	rt.last[1] = uint8(t.id)
 	rt.current = t
 }
 
@@ -551,7 +551,7 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 		rt.overflow(cur)
 	}
 	next.switches++
-	rt.last[next.prio] = uint8(next.id)
+	rt.last[1] = uint8(next.id)
 	rt.current = next
 	switchTo(&cur.ctx, &next.ctx)
 }

@@ -332,7 +332,7 @@ func (rt *Runtime) Yield() error {
 		rt.overflow(cur)
 	}
 	next.switches++
-	rt.last[next.prio] = uint8(next.id)
+	rt.last[0] = uint8(next.id)
 	rt.current = next
 	rt.gcSwitch(int8(cur.id), int8(next.id), &cur.ctx)
 	return nil
@@ -562,7 +562,7 @@ func (rt *Runtime) pick() *thread {
 // enter makes t the running thread; Run's first switch uses it.
 func (rt *Runtime) enter(t *thread) {
 	t.switches++
-	rt.last[t.prio] = uint8(t.id)
+	rt.last[0] = uint8(t.id)
 	rt.current = t
 }
 
@@ -573,7 +573,7 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 		rt.overflow(cur)
 	}
 	next.switches++
-	rt.last[next.prio] = uint8(next.id)
+	rt.last[0] = uint8(next.id)
 	rt.current = next
 	from := int8(cur.id)
 	if cur.state == Finished {

@@ -8,7 +8,7 @@
 //	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 //	DX	to *context (incoming); threadStart receives it as its *thread
 //	CX	g, loaded from thread-local storage
-//	BX	scratch
+//	BX	scratch; then the incoming resume PC
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.

@@ -296,7 +296,7 @@ func (rt *Runtime) Run() error {
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
-		switchTo(&rt.sched, &first.ctx)
+		switchFromRun(&rt.sched, &first.ctx)
 	}
 	// Back on the goroutine's own stack: every thread has finished, or an
 	// error stopped the runtime.

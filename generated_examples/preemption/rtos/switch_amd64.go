@@ -12,9 +12,21 @@ const startFrame = 24
 //go:noescape
 func switchTo(from *context, to *context)
 
+// switchFromRun is switchTo for Run's switch into the threads: it also saves
+// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
+// alone because they never change on a thread's stack.
+//
+//go:noescape
+func switchFromRun(from *context, to *context)
+
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
 func threadStart()
+
+// threadExit leaves a finished thread for good: threadStart installs the
+// context threadMain returned (DX) and jumps here, and threadExit resumes it;
+// nothing of the finished thread is saved.
+func threadExit()
 
 // threadStartPC returns the address of threadStart.
 func threadStartPC() uintptr
@@ -27,11 +39,6 @@ func mword(off uintptr) uintptr
 
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
-
-// threadExit leaves a finished thread for good: threadStart jumps here with
-// DX holding the context threadMain returned, and threadExit resumes it;
-// nothing of the finished thread is saved.
-func threadExit()
 
 // sigHandler is the preemption signal handler, called by the kernel with the
 // C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
