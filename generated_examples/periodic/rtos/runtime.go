@@ -326,6 +326,7 @@ func (rt *Runtime) Yield() error {
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
@@ -552,7 +553,7 @@ func (rt *Runtime) pick() *thread {
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
-	if after := m &^ (2<<rt.last[p] - 1); after != 0 {
+	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -570,6 +571,7 @@ func (rt *Runtime) enter(t *thread) {
 func (rt *Runtime) switchThread(cur, next *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)

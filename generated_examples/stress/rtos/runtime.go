@@ -314,6 +314,7 @@ func (rt *Runtime) Yield() error {
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[0] = uint8(next.id)
@@ -531,7 +532,8 @@ func (rt *Runtime) pick() *thread {
 	if m == 0 {
 		return nil
 	}
-	if after := m &^ (2<<rt.last[0] - 1); after != 0 {
+	// last is at most 31: the mask spares the shift its out-of-range case.
+	if after := m &^ (2<<(rt.last[0]&31) - 1); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -549,6 +551,7 @@ func (rt *Runtime) enter(t *thread) {
 func (rt *Runtime) switchThread(cur, next *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[0] = uint8(next.id)
