@@ -645,10 +645,10 @@ func (rt *Runtime) recovered(t *thread) {
 	}
 }
 
-// goexited does its work only when runtime.Goexit unwinds the whole thread: Exit, a
-// direct runtime.Goexit, or a Goexit resumed after a recovered panic. It
-// finishes the thread before Goexit would end the goroutine that runs every
-// thread. When threadMain returns, the thread has finished already.
+// goexited does its work only when runtime.Goexit unwinds the whole thread:
+// Exit, a direct runtime.Goexit, or a Goexit resumed after a recovered panic.
+// It finishes the thread before Goexit would end the goroutine that runs
+// every thread. When threadMain returns, the thread has finished already.
 func (rt *Runtime) goexited(t *thread) {
 	if t.state == Finished {
 		return
