@@ -20,39 +20,11 @@ func AMD64(opt Options) *Arch {
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 	DX	to *context (incoming); threadStart receives it as its *thread
 	CX	g, loaded from thread-local storage
-	BX	scratch`,
+	BX	scratch; then the incoming resume PC`,
 	}
 
 	sw := switchToFunc()
-	sw.I("MOVQ", sw.Arg("from"), "AX")
-	sw.I("MOVQ", sw.Arg("to"), "DX")
-	loadG(sw, "CX")
-	sw.Comment("Save the resume point: the return PC, the caller's SP and BP.")
-	sw.I("MOVQ", "0(SP)", "BX")
-	sw.I("MOVQ", "BX", "context_pc(AX)")
-	sw.I("LEAQ", sw.Arg("from"), "BX")
-	sw.I("MOVQ", "BX", "context_sp(AX)")
-	sw.I("MOVQ", "BP", "context_bp(AX)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOVQ", f[1]+"(CX)", "BX")
-		sw.I("MOVQ", "BX", f[0]+"(AX)")
-	}
-	for _, f := range gFields {
-		sw.I("MOVQ", f[0]+"(DX)", "BX")
-		sw.I("MOVQ", "BX", f[1]+"(CX)")
-	}
-	a.guard(sw, "CX")
-	sw.Comment("Resume with a RET to the incoming PC, pushed on the incoming stack: the\n" +
-		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
-		"RET pops; a JMP would leave it behind and every later return would\n" +
-		"mispredict (measured: 25 ns against 13 ns per Yield).")
-	sw.I("MOVQ", "context_pc(DX)", "BX")
-	sw.I("MOVQ", "context_sp(DX)", "SP")
-	sw.I("MOVQ", "context_bp(DX)", "BP")
-	sw.I("SUBQ", "$8", "SP")
-	sw.I("MOVQ", "BX", "0(SP)")
-	sw.I("RET")
+	amd64Switch(sw, opt.GC, !opt.GC)
 
 	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
@@ -64,10 +36,21 @@ func AMD64(opt Options) *Arch {
 		start.I("MOVQ", "DX", "0(SP)")
 		start.I("CALL", "·threadEntered(SB)")
 		start.I("MOVQ", "8(SP)", "DX")
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadMain(SB)")
+		start.I("UNDEF")
+	} else {
+		start.Frame = 16
+		start.I("MOVQ", "DX", "0(SP)")
+		start.I("CALL", "·threadMain(SB)")
+		start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+			"Install it and leave through threadExit, which has no frame: a RET\n" +
+			"here would first pop this frame.")
+		start.I("MOVQ", "8(SP)", "DX")
+		loadG(start, "CX")
+		amd64Install(start)
+		start.I("JMP", "·threadExit(SB)")
 	}
-	start.I("MOVQ", "DX", "0(SP)")
-	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
 
 	pc := threadStartPCFunc()
 	pc.I("MOVQ", "$·threadStart(SB)", "AX")
@@ -95,7 +78,16 @@ func AMD64(opt Options) *Arch {
 	mword.I("MOVQ", "AX", mword.Arg("ret"))
 	mword.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		a.Funcs = []*Func{sw, start}
+	} else {
+		run := switchFromRunFunc()
+		amd64Switch(run, true, true)
+		exit := threadExitFunc("DX")
+		amd64Enter(exit, true)
+		a.Funcs = []*Func{sw, run, start, exit}
+	}
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
 	if opt.GC {
 		getg := getgFunc()
 		loadG(getg, "CX")
@@ -132,6 +124,72 @@ func AMD64(opt Options) *Arch {
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
 	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+}
+
+// amd64Switch writes a switch from the context in argument from to the one
+// in argument to; full saves every g field of the outgoing stack (see
+// savedFields), fresh enters a thread that has never run with a JMP.
+func amd64Switch(f *Func, full, fresh bool) {
+	f.I("MOVQ", f.Arg("from"), "AX")
+	f.I("MOVQ", f.Arg("to"), "DX")
+	loadG(f, "CX")
+	f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
+	f.I("MOVQ", "0(SP)", "BX")
+	f.I("MOVQ", "BX", "context_pc(AX)")
+	f.I("LEAQ", f.Arg("from"), "BX")
+	f.I("MOVQ", "BX", "context_sp(AX)")
+	f.I("MOVQ", "BP", "context_bp(AX)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOVQ", fd[1]+"(CX)", "BX")
+		f.I("MOVQ", "BX", fd[0]+"(AX)")
+	}
+	amd64Install(f)
+	amd64Enter(f, fresh)
+}
+
+// amd64Install installs the incoming context in DX (g in CX): its g
+// fields and stackguard0; then loads its resume PC into BX and its frame
+// pointer into BP for amd64Enter.
+func amd64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOVQ", fd[0]+"(DX)", "BX")
+		f.I("MOVQ", "BX", fd[1]+"(CX)")
+	}
+	amd64Guard(f, "CX")
+	f.I("MOVQ", "context_pc(DX)", "BX")
+	f.I("MOVQ", "context_bp(DX)", "BP")
+}
+
+// amd64Enter moves to the stack of the context in DX and resumes it at the
+// PC in BX by a RET. With fresh, a context that has never run (BP 0: every
+// suspended context holds a non-zero frame pointer) is entered with a JMP.
+func amd64Enter(f *Func, fresh bool) {
+	f.Comment("Resume with a RET to the incoming PC, pushed on the incoming stack: the\n" +
+		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
+		"RET pops; a JMP would leave it behind and every later return would\n" +
+		"mispredict (measured: 25 ns against 13 ns per Yield).")
+	f.I("MOVQ", "context_sp(DX)", "SP")
+	if fresh {
+		f.I("CMPQ", "BP", "$0")
+		f.I("JEQ", "fresh")
+	}
+	f.I("SUBQ", "$8", "SP")
+	f.I("MOVQ", "BX", "0(SP)")
+	f.I("RET")
+	if fresh {
+		f.Label("fresh")
+		f.Comment("A thread that has not run yet starts in threadStart with a JMP: its\n" +
+			"entry pops no return-stack entry, so the one pushed by the CALL of the\n" +
+			"switch that started it is still on top when the thread ends, and the\n" +
+			"RET in threadExit back to that context is predicted.")
+		f.I("JMP", "BX")
+	}
 }
 
 // amd64Guard sets g.stackguard0 (g in register g) for the incoming context in

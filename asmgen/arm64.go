@@ -24,51 +24,38 @@ func ARM64(opt Options) *Arch {
 	}
 
 	sw := switchToFunc()
-	sw.I("MOVD", sw.Arg("from"), "R0")
-	sw.I("MOVD", sw.Arg("to"), "R1")
-	sw.Comment("Save the resume point: the return PC (LR), the caller's SP (switchTo has\nno frame) and FP.")
-	sw.I("MOVD", "R29", "context_bp(R0)")
-	sw.I("MOVD", "R30", "context_pc(R0)")
-	sw.I("MOVD", "RSP", "R2")
-	sw.I("MOVD", "R2", "context_sp(R0)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOVD", f[1]+"(g)", "R2")
-		sw.I("MOVD", "R2", f[0]+"(R0)")
-	}
-	for _, f := range gFields {
-		sw.I("MOVD", f[0]+"(R1)", "R2")
-		sw.I("MOVD", "R2", f[1]+"(g)")
-	}
-	a.guard(sw, "g")
-	sw.Comment("Resume with a RET through the link register: the BL that entered\n" +
-		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
-		"through another register would leave it behind and every later return\n" +
-		"would mispredict (measured on amd64: 25 ns against 13 ns per Yield).")
-	sw.I("MOVD", "context_sp(R1)", "R2")
-	sw.I("MOVD", "R2", "RSP")
-	sw.I("MOVD", "context_bp(R1)", "R29")
-	sw.I("MOVD", "context_pc(R1)", "R30")
-	sw.I("RET")
+	// gc: collect saves every g field: holders publish the saved context.
+	arm64Switch(sw, opt.GC)
 
 	start := threadStartFunc("R1")
+	start.Frame = 16
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
 		"execution tracer) read that slot, and on amd64 it holds zero too.")
 	start.I("MOVD", "ZR", "0(RSP)")
 	if opt.GC {
-		start.Frame = 16
 		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
 			"Go prologue can let the collector in; keep the thread in 16(RSP).")
 		start.I("MOVD", "R1", "16(RSP)")
 		start.I("MOVD", "R1", "8(RSP)")
 		start.I("CALL", "·threadEntered(SB)")
 		start.I("MOVD", "16(RSP)", "R1")
+		start.I("MOVD", "R1", "8(RSP)")
+		start.Comment("threadMain never returns in gc: collect: a finished thread switches\n" +
+			"away through its holder.")
+		start.I("CALL", "·threadMain(SB)")
+		start.I("UNDEF")
+	} else {
+		start.I("MOVD", "R1", "8(RSP)")
+		start.I("CALL", "·threadMain(SB)")
+		start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+			"Install it and leave through threadExit, which has no frame: a RET\n" +
+			"here would first pop this frame.")
+		start.I("MOVD", "16(RSP)", "R1")
+		arm64Install(start)
+		start.I("JMP", "·threadExit(SB)")
 	}
-	start.I("MOVD", "R1", "8(RSP)")
-	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
 
 	pc := threadStartPCFunc()
 	pc.I("MOVD", "$·threadStart(SB)", "R0")
@@ -96,7 +83,16 @@ func ARM64(opt Options) *Arch {
 	clear.I("MOVB", "ZR", "(R0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		a.Funcs = []*Func{sw, start}
+	} else {
+		run := switchFromRunFunc()
+		arm64Switch(run, true)
+		exit := threadExitFunc("R1")
+		arm64Enter(exit)
+		a.Funcs = []*Func{sw, run, start, exit}
+	}
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
 	if opt.GC {
 		getg := getgFunc()
 		getg.I("MOVD", "g", "R0")
@@ -140,6 +136,55 @@ func arm64Frame(locals int) int {
 		return size + 8
 	}
 	return size + 16
+}
+
+// arm64Switch writes a switch from the context in argument from to the one
+// in argument to; full saves every g field of the outgoing stack (see
+// savedFields).
+func arm64Switch(f *Func, full bool) {
+	f.I("MOVD", f.Arg("from"), "R0")
+	f.I("MOVD", f.Arg("to"), "R1")
+	f.Comment("Save the resume point: the return PC (LR), the caller's SP (" + f.Name + " has\nno frame) and FP.")
+	f.I("MOVD", "R29", "context_bp(R0)")
+	f.I("MOVD", "R30", "context_pc(R0)")
+	f.I("MOVD", "RSP", "R2")
+	f.I("MOVD", "R2", "context_sp(R0)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOVD", fd[1]+"(g)", "R2")
+		f.I("MOVD", "R2", fd[0]+"(R0)")
+	}
+	arm64Install(f)
+	arm64Enter(f)
+}
+
+// arm64Install installs the incoming context in R1: its g fields and
+// stackguard0, then its frame pointer and resume PC (the link register) for
+// arm64Enter.
+func arm64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOVD", fd[0]+"(R1)", "R2")
+		f.I("MOVD", "R2", fd[1]+"(g)")
+	}
+	arm64Guard(f, "g")
+	f.I("MOVD", "context_bp(R1)", "R29")
+	f.I("MOVD", "context_pc(R1)", "R30")
+}
+
+// arm64Enter moves to the stack of the context in R1 and resumes it.
+func arm64Enter(f *Func) {
+	f.Comment("Resume with a RET through the link register: the BL that entered\n" +
+		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
+		"through another register would leave it behind and every later return\n" +
+		"would mispredict (measured on amd64: 25 ns against 13 ns per Yield).")
+	f.I("MOVD", "context_sp(R1)", "R2")
+	f.I("MOVD", "R2", "RSP")
+	f.I("RET")
 }
 
 // arm64Guard sets g.stackguard0 (g in register g) for the incoming context in

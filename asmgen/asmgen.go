@@ -109,6 +109,24 @@ var gFields = [][2]string{
 	{"context_topsp", "const_gStktopsp"},
 }
 
+// savedFields are the g fields a switch saves from the outgoing context.
+// Without full, only _panic and _defer: a thread's stack bounds and
+// stktopsp never change while it runs (mapStacks sets them in its context,
+// and nothing may move a green stack), so only the switch that leaves Run's
+// own stack (switchFromRun) saves them.
+func savedFields(full bool) [][2]string {
+	if full {
+		return gFields
+	}
+	var fs [][2]string
+	for _, f := range gFields {
+		if f[0] == "context_panicp" || f[0] == "context_deferp" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
 // Options select the optional parts of a switcher.
 type Options struct {
 	// Preempt adds time-slice preemption: signal handler and trampoline.
@@ -250,6 +268,20 @@ func switchToFunc() *Func {
 	}
 }
 
+// switchFromRunFunc is switchTo for Run's switch into the threads, which
+// also saves the stack bounds and stktopsp of Run's own stack.
+func switchFromRunFunc() *Func {
+	return &Func{
+		Name: "switchFromRun",
+		Doc: "switchFromRun is switchTo for Run's switch into the threads: it also saves\n" +
+			"the stack bounds and stktopsp of Run's own stack, which switchTo leaves\n" +
+			"alone because they never change on a thread's stack.",
+		Flags:    "NOSPLIT",
+		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
+		NoEscape: true,
+	}
+}
+
 // threadStartFunc: reg is the register switchTo leaves the thread in.
 func threadStartFunc(reg string) *Func {
 	return &Func{
@@ -258,6 +290,17 @@ func threadStartFunc(reg string) *Func {
 			"with " + reg + " holding the thread. TOPFRAME ends every unwind here.",
 		Flags: "NOSPLIT|TOPFRAME",
 		Frame: 8,
+	}
+}
+
+// threadExitFunc: reg is the register threadStart leaves the context in.
+func threadExitFunc(reg string) *Func {
+	return &Func{
+		Name: "threadExit",
+		Doc: "threadExit leaves a finished thread for good: threadStart installs the\n" +
+			"context threadMain returned (" + reg + ") and jumps here, and threadExit resumes it;\n" +
+			"nothing of the finished thread is saved.",
+		Flags: "NOSPLIT|NOFRAME",
 	}
 }
 

@@ -23,47 +23,38 @@ func RISCV64(opt Options) *Arch {
 	}
 
 	sw := switchToFunc()
-	sw.I("MOV", sw.Arg("from"), "A0")
-	sw.I("MOV", sw.Arg("to"), "A1")
-	sw.Comment("Save the resume point: the return PC (RA) and the caller's SP (switchTo\nhas no frame).")
-	sw.I("MOV", "RA", "context_pc(A0)")
-	sw.I("MOV", "X2", "context_sp(A0)")
-	sw.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	for _, f := range gFields {
-		sw.I("MOV", f[1]+"(g)", "T0")
-		sw.I("MOV", "T0", f[0]+"(A0)")
-	}
-	for _, f := range gFields {
-		sw.I("MOV", f[0]+"(A1)", "T0")
-		sw.I("MOV", "T0", f[1]+"(g)")
-	}
-	a.guard(sw, "g")
-	sw.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
-		"treats as a return and pops its return-address stack): the CALL that\n" +
-		"entered switchTo pushed an entry that only a return pops (measured on\n" +
-		"amd64: 25 ns against 13 ns per Yield when it is left behind).")
-	sw.I("MOV", "context_sp(A1)", "X2")
-	sw.I("MOV", "context_pc(A1)", "RA")
-	sw.I("RET")
+	// gc: collect saves every g field: holders publish the saved context.
+	riscv64Switch(sw, opt.GC)
 
 	start := threadStartFunc("A1")
+	start.Frame = 16
 	start.I("NO_LOCAL_POINTERS")
 	start.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
 		"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
 		"do not stop at TOPFRAME.")
 	start.I("MOV", "ZERO", "0(X2)")
 	if opt.GC {
-		start.Frame = 16
 		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
 			"Go prologue can let the collector in; keep the thread in 16(X2).")
 		start.I("MOV", "A1", "16(X2)")
 		start.I("MOV", "A1", "8(X2)")
 		start.I("CALL", "·threadEntered(SB)")
 		start.I("MOV", "16(X2)", "A1")
+		start.I("MOV", "A1", "8(X2)")
+		start.Comment("threadMain never returns in gc: collect: a finished thread switches\n" +
+			"away through its holder.")
+		start.I("CALL", "·threadMain(SB)")
+		start.I("UNDEF")
+	} else {
+		start.I("MOV", "A1", "8(X2)")
+		start.I("CALL", "·threadMain(SB)")
+		start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
+			"Install it and leave through threadExit, which has no frame: a RET\n" +
+			"here would first pop this frame.")
+		start.I("MOV", "16(X2)", "A1")
+		riscv64Install(start)
+		start.I("JMP", "·threadExit(SB)")
 	}
-	start.I("MOV", "A1", "8(X2)")
-	start.I("CALL", "·threadMain(SB)")
-	start.I("UNDEF")
 
 	pc := threadStartPCFunc()
 	pc.I("MOV", "$·threadStart(SB)", "A0")
@@ -91,7 +82,16 @@ func RISCV64(opt Options) *Arch {
 	clear.I("MOVB", "ZERO", "(A0)")
 	clear.I("RET")
 
-	a.Funcs = []*Func{sw, start, pc, gword, mword, clear}
+	if opt.GC {
+		a.Funcs = []*Func{sw, start}
+	} else {
+		run := switchFromRunFunc()
+		riscv64Switch(run, true)
+		exit := threadExitFunc("A1")
+		riscv64Enter(exit)
+		a.Funcs = []*Func{sw, run, start, exit}
+	}
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
 	if opt.GC {
 		getg := getgFunc()
 		getg.I("MOV", "g", "A0")
@@ -122,6 +122,50 @@ func RISCV64(opt Options) *Arch {
 		Value: start.Frame + 8,
 	}}
 	return a
+}
+
+// riscv64Switch writes a switch from the context in argument from to the
+// one in argument to; full saves every g field of the outgoing stack (see
+// savedFields).
+func riscv64Switch(f *Func, full bool) {
+	f.I("MOV", f.Arg("from"), "A0")
+	f.I("MOV", f.Arg("to"), "A1")
+	f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
+	f.I("MOV", "RA", "context_pc(A0)")
+	f.I("MOV", "X2", "context_sp(A0)")
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I("MOV", fd[1]+"(g)", "T0")
+		f.I("MOV", "T0", fd[0]+"(A0)")
+	}
+	riscv64Install(f)
+	riscv64Enter(f)
+}
+
+// riscv64Install installs the incoming context in A1: its g fields and
+// stackguard0, then its resume PC in RA for riscv64Enter.
+func riscv64Install(f *Func) {
+	for _, fd := range gFields {
+		f.I("MOV", fd[0]+"(A1)", "T0")
+		f.I("MOV", "T0", fd[1]+"(g)")
+	}
+	riscv64Guard(f, "g")
+	f.I("MOV", "context_pc(A1)", "RA")
+}
+
+// riscv64Enter moves to the stack of the context in A1 and resumes it.
+func riscv64Enter(f *Func) {
+	f.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
+		"treats as a return and pops its return-address stack): the CALL that\n" +
+		"entered switchTo pushed an entry that only a return pops (measured on\n" +
+		"amd64: 25 ns against 13 ns per Yield when it is left behind).")
+	f.I("MOV", "context_sp(A1)", "X2")
+	f.I("RET")
 }
 
 // riscv64Guard sets g.stackguard0 (g in register g) for the incoming context

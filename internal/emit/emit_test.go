@@ -90,8 +90,9 @@ func TestGoDuration(t *testing.T) {
 	}
 }
 
-// TestGCMode: gc: pause (the default) emits no holder code and pauses the
-// collector; gc: collect emits gc.go, switches through the holders and
+// TestGCMode: gc: pause (the default) emits no holder code, pauses the
+// collector and leaves a finished thread through threadExit; gc: collect
+// emits gc.go, switches through the holders (a finished thread too) and
 // lets threadStart finish the entering switch.
 func TestGCMode(t *testing.T) {
 	const threads = "threads:\n  - {name: a}\n  - {name: b}\n"
@@ -106,13 +107,16 @@ func TestGCMode(t *testing.T) {
 		if strings.Contains(fs["switch_amd64.s"], "threadEntered") {
 			t.Errorf("gc: pause threadStart calls threadEntered")
 		}
+		if !strings.Contains(fs["switch_amd64.s"], "JMP\t·threadExit(SB)") {
+			t.Errorf("gc: pause threadStart does not leave a finished thread through threadExit")
+		}
 	}
 	fs := files(t, "package: p\narch: [amd64, arm64, riscv64]\ngc: collect\n"+threads)
 	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {
 		t.Errorf("gc: collect emitted no tryGCSwitch")
 	}
 	rt := fs["runtime.go"]
-	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Contains(rt, "\tswitchTo(") {
+	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 5 || strings.Contains(rt, "\tswitchTo(") {
 		t.Errorf("gc: collect runtime.go pauses the collector or has a switch that bypasses the holders")
 	}
 	for _, arch := range []string{"amd64", "arm64", "riscv64"} {
@@ -121,6 +125,9 @@ func TestGCMode(t *testing.T) {
 			if !strings.Contains(s, want) {
 				t.Errorf("gc: collect switcher for %s lacks %q:\n%s", arch, want, s)
 			}
+		}
+		if strings.Contains(s, "threadExit") {
+			t.Errorf("gc: collect switcher for %s has threadExit (finished threads leave through their holder):\n%s", arch, s)
 		}
 	}
 }

@@ -5,7 +5,7 @@ package rtos
 // startFrame is the distance from threadStart's entry SP to its SP after the
 // prologue, the stktopsp every unwind of a thread ends at. The arm64
 // assembler adds the LR slot to the frame and rounds it up with a slot for
-// the frame pointer so that SP stays 16-byte aligned: $8 becomes 32.
+// the frame pointer so that SP stays 16-byte aligned: $16 becomes 32.
 const startFrame = 32
 
 // switchTo saves the running context in from and resumes to.
@@ -13,9 +13,21 @@ const startFrame = 32
 //go:noescape
 func switchTo(from *context, to *context)
 
+// switchFromRun is switchTo for Run's switch into the threads: it also saves
+// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
+// alone because they never change on a thread's stack.
+//
+//go:noescape
+func switchFromRun(from *context, to *context)
+
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with R1 holding the thread. TOPFRAME ends every unwind here.
 func threadStart()
+
+// threadExit leaves a finished thread for good: threadStart installs the
+// context threadMain returned (R1) and jumps here, and threadExit resumes it;
+// nothing of the finished thread is saved.
+func threadExit()
 
 // threadStartPC returns the address of threadStart.
 func threadStartPC() uintptr

@@ -59,14 +59,14 @@ guard:
 	STLXR	R3, (R6), R7
 	CBNZ	R7, guard
 resume:
+	MOVD	context_bp(R1), R29
+	MOVD	context_pc(R1), R30
 	// Resume with a RET through the link register: the BL that entered
 	// switchTo pushed a return-stack entry that only a RET pops; a branch
 	// through another register would leave it behind and every later return
 	// would mispredict (measured on amd64: 25 ns against 13 ns per Yield).
 	MOVD	context_sp(R1), R2
 	MOVD	R2, RSP
-	MOVD	context_bp(R1), R29
-	MOVD	context_pc(R1), R30
 	RET
 
 // func threadStart()
@@ -85,6 +85,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	CALL	·threadEntered(SB)
 	MOVD	16(RSP), R1
 	MOVD	R1, 8(RSP)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
 	CALL	·threadMain(SB)
 	UNDEF
 

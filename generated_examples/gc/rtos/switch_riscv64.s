@@ -56,12 +56,12 @@ guard:
 	SCD	T1, (T4), T5
 	BNEZ	T5, guard
 resume:
+	MOV	context_pc(A1), RA
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
 	MOV	context_sp(A1), X2
-	MOV	context_pc(A1), RA
 	RET
 
 // func threadStart()
@@ -80,6 +80,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	CALL	·threadEntered(SB)
 	MOV	16(X2), A1
 	MOV	A1, 8(X2)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
 	CALL	·threadMain(SB)
 	UNDEF
 

@@ -363,6 +363,7 @@ func (rt *Runtime) Yield() error {
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
@@ -601,7 +602,7 @@ func (rt *Runtime) pick() *thread {
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
-	if after := m &^ (2<<rt.last[p] - 1); after != 0 {
+	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -619,6 +620,7 @@ func (rt *Runtime) enter(t *thread) {
 func (rt *Runtime) switchThread(cur, next *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
@@ -653,17 +655,25 @@ func (rt *Runtime) switchAway(cur *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
 	}
-	var err error
+	rt.stop(cur, rt.deadlock())
+}
+
+// deadlock returns a *DeadlockError naming every blocked thread, or nil when
+// none is blocked. It is called when no thread can run.
+func (rt *Runtime) deadlock() error {
+	var d *DeadlockError
 	for i := range rt.threads {
 		if t := &rt.threads[i]; t.state == Blocked {
-			if err == nil {
-				err = &DeadlockError{}
+			if d == nil {
+				d = &DeadlockError{}
 			}
-			d := err.(*DeadlockError)
 			d.Waits = append(d.Waits, rt.waitOf(t))
 		}
 	}
-	rt.stop(cur, err)
+	if d == nil {
+		return nil
+	}
+	return d
 }
 
 // stop leaves cur for good and returns to Run with err.
@@ -676,11 +686,12 @@ func (rt *Runtime) stop(cur *thread, err error) {
 	panic("unreachable: a stopped thread was resumed")
 }
 
-// threadMain runs on the thread's own stack, called by threadStart.
+// threadMain runs on the thread's own stack, called by threadStart. It
+// never returns: the finished thread switches away for good.
 func threadMain(t *thread) {
 	defer t.rt.goexited(t)
 	t.rt.body(t)
-	t.rt.finish(t)
+	t.rt.exitThread(t, t.rt.finish(t))
 }
 
 // body runs the thread's function; a panic in it is recovered here.
@@ -710,11 +721,24 @@ func (rt *Runtime) goexited(t *thread) {
 	if t.err == nil && !t.exiting {
 		t.err = &GoexitError{Thread: t.id}
 	}
-	rt.finish(t)
+	rt.exitThread(t, rt.finish(t))
 }
 
-// finish ends thread t, wakes its joiners and moves on.
-func (rt *Runtime) finish(t *thread) {
+// exitThread leaves the finished thread t for good, for next (nil: Run).
+func (rt *Runtime) exitThread(t, next *thread) {
+	to := int8(schedHolder)
+	if next != nil {
+		to = int8(next.id)
+	}
+	rt.gcSwitch(-1, to, &t.ctx)
+	panic("unreachable: a finished thread was resumed")
+}
+
+// finish ends thread t and wakes its joiners. It returns the thread to run
+// next, made the running one, or nil when none can run and none is blocked:
+// then Run resumes. An error (the thread's own, an overflow of its stack, a
+// deadlock) stops the runtime instead.
+func (rt *Runtime) finish(t *thread) *thread {
 	t.state = Finished
 	rt.unready(t)
 	for m := t.joiners; m != 0; m &= m - 1 {
@@ -727,7 +751,19 @@ func (rt *Runtime) finish(t *thread) {
 	if t.err != nil {
 		rt.stop(t, t.err)
 	}
-	rt.switchAway(t)
+	if t.overflowed() {
+		rt.overflow(t)
+	}
+	next := rt.idle(t)
+	if next == nil {
+		if err := rt.deadlock(); err != nil {
+			rt.stop(t, err)
+		}
+		rt.current = nil
+		return nil
+	}
+	rt.enter(next)
+	return next
 }
 
 func heapAllocs() uint64 {

@@ -8,7 +8,7 @@
 //	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 //	DX	to *context (incoming); threadStart receives it as its *thread
 //	CX	g, loaded from thread-local storage
-//	BX	scratch
+//	BX	scratch; then the incoming resume PC
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
@@ -54,13 +54,13 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	LOCK
 	CMPXCHGQ	BX, const_gStackguard0(CX)
 resume:
+	MOVQ	context_pc(DX), BX
+	MOVQ	context_bp(DX), BP
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_pc(DX), BX
 	MOVQ	context_sp(DX), SP
-	MOVQ	context_bp(DX), BP
 	SUBQ	$8, SP
 	MOVQ	BX, 0(SP)
 	RET

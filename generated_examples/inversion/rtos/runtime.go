@@ -296,7 +296,7 @@ func (rt *Runtime) Run() error {
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
-		switchTo(&rt.sched, &first.ctx)
+		switchFromRun(&rt.sched, &first.ctx)
 	}
 	// Back on the goroutine's own stack: every thread has finished, or an
 	// error stopped the runtime.
@@ -329,6 +329,7 @@ func (rt *Runtime) Yield() error {
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
@@ -558,7 +559,7 @@ func (rt *Runtime) pick() *thread {
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
-	if after := m &^ (2<<rt.last[p] - 1); after != 0 {
+	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -576,6 +577,7 @@ func (rt *Runtime) enter(t *thread) {
 func (rt *Runtime) switchThread(cur, next *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
+		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
@@ -606,17 +608,25 @@ func (rt *Runtime) switchAway(cur *thread) {
 	if cur.overflowed() {
 		rt.overflow(cur)
 	}
-	var err error
+	rt.stop(cur, rt.deadlock())
+}
+
+// deadlock returns a *DeadlockError naming every blocked thread, or nil when
+// none is blocked. It is called when no thread can run.
+func (rt *Runtime) deadlock() error {
+	var d *DeadlockError
 	for i := range rt.threads {
 		if t := &rt.threads[i]; t.state == Blocked {
-			if err == nil {
-				err = &DeadlockError{}
+			if d == nil {
+				d = &DeadlockError{}
 			}
-			d := err.(*DeadlockError)
 			d.Waits = append(d.Waits, rt.waitOf(t))
 		}
 	}
-	rt.stop(cur, err)
+	if d == nil {
+		return nil
+	}
+	return d
 }
 
 // stop leaves cur for good and returns to Run with err.
@@ -629,11 +639,19 @@ func (rt *Runtime) stop(cur *thread, err error) {
 	panic("unreachable: a stopped thread was resumed")
 }
 
-// threadMain runs on the thread's own stack, called by threadStart.
-func threadMain(t *thread) {
+// threadMain runs on the thread's own stack, called by threadStart. When the
+// body has ended it returns the context to resume, and threadStart leaves
+// the finished thread for it by a return (threadExit): that return pops the
+// return-stack entry of the switch that entered the thread, so the CPU
+// predicts where the resumed thread continues (see switchTo). An error
+// stops the runtime from inside finish instead.
+func threadMain(t *thread) *context {
 	defer t.rt.goexited(t)
 	t.rt.body(t)
-	t.rt.finish(t)
+	if next := t.rt.finish(t); next != nil {
+		return &next.ctx
+	}
+	return &t.rt.sched
 }
 
 // body runs the thread's function; a panic in it is recovered here.
@@ -655,19 +673,35 @@ func (rt *Runtime) recovered(t *thread) {
 	}
 }
 
-// goexited runs only when runtime.Goexit unwinds the whole thread: Exit, a
-// direct runtime.Goexit, or a Goexit resumed after a recovered panic. It
-// finishes the thread before Goexit would end the goroutine that runs every
-// thread.
+// goexited does its work only when runtime.Goexit unwinds the whole thread:
+// Exit, a direct runtime.Goexit, or a Goexit resumed after a recovered panic.
+// It finishes the thread before Goexit would end the goroutine that runs
+// every thread. When threadMain returns, the thread has finished already.
 func (rt *Runtime) goexited(t *thread) {
+	if t.state == Finished {
+		return
+	}
 	if t.err == nil && !t.exiting {
 		t.err = &GoexitError{Thread: t.id}
 	}
-	rt.finish(t)
+	rt.exitThread(t, rt.finish(t))
 }
 
-// finish ends thread t, wakes its joiners and moves on.
-func (rt *Runtime) finish(t *thread) {
+// exitThread leaves the finished thread t for good, for next (nil: Run).
+func (rt *Runtime) exitThread(t, next *thread) {
+	to := &rt.sched
+	if next != nil {
+		to = &next.ctx
+	}
+	switchTo(&t.ctx, to)
+	panic("unreachable: a finished thread was resumed")
+}
+
+// finish ends thread t and wakes its joiners. It returns the thread to run
+// next, made the running one, or nil when none can run and none is blocked:
+// then Run resumes. An error (the thread's own, an overflow of its stack, a
+// deadlock) stops the runtime instead.
+func (rt *Runtime) finish(t *thread) *thread {
 	rt.releaseMutexes(t)
 	t.state = Finished
 	rt.unready(t)
@@ -681,7 +715,19 @@ func (rt *Runtime) finish(t *thread) {
 	if t.err != nil {
 		rt.stop(t, t.err)
 	}
-	rt.switchAway(t)
+	if t.overflowed() {
+		rt.overflow(t)
+	}
+	next := rt.idle(t)
+	if next == nil {
+		if err := rt.deadlock(); err != nil {
+			rt.stop(t, err)
+		}
+		rt.current = nil
+		return nil
+	}
+	rt.enter(next)
+	return next
 }
 
 // --- garbage collector pause ---
