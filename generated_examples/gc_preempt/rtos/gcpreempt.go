@@ -83,8 +83,44 @@ func loadPclntab() (*pclntab, error) {
 		if safePoints.err == nil {
 			asyncPreemptRet, safePoints.err = safePoints.tab.asyncPreemptReturn()
 		}
+		if safePoints.err == nil {
+			safePoints.err = safePoints.tab.checkSafePoints()
+		}
 	})
 	return safePoints.tab, safePoints.err
+}
+
+// checkSafePoints checks the reading of the unsafe-point tables on two
+// functions whose answer is known: runtime.asyncPreempt is assembly, so it
+// has no safe point; preempted is Go with a stack-check prologue, so its
+// table holds only the unsafe-point values (-1 to -5, where the stack-map
+// index table, say, holds indices from 0), marks its entry safe and its
+// prologue's branch to morestack unsafe.
+func (t *pclntab) checkSafePoints() error {
+	ap := t.lookup("runtime.asyncPreempt")
+	if safe, err := t.safeRanges(t.entry(ap), t.entry(ap+1), nil); err != nil || len(safe) != 0 {
+		return &LayoutError{Detail: "runtime.asyncPreempt does not read as assembly in the pclntab"}
+	}
+	i := t.index(reflect.ValueOf(preempted).Pointer())
+	if i < 0 || t.fn(i) == nil {
+		return &LayoutError{Detail: "preempted is not in the pclntab"}
+	}
+	entry := t.entry(i)
+	values := map[int32]bool{}
+	first := int32(0)
+	ok := t.values(entry, table(t.fn(i), pcdataUnsafePoint), func(lo, hi uintptr, v int32) {
+		if lo == entry {
+			first = v
+		}
+		values[v] = true
+	})
+	for v := range values {
+		ok = ok && -5 <= v && v <= -1
+	}
+	if !ok || first != unsafePointSafe || !values[-2] {
+		return &LayoutError{Detail: "the PCDATA_UnsafePoint table of preempted does not read as unsafe-point values"}
+	}
+	return nil
 }
 
 func readPclntab() (*pclntab, error) {
