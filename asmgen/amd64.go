@@ -139,16 +139,7 @@ func amd64Switch(f *Func, full, fresh bool) {
 	f.I("LEAQ", f.Arg("from"), "BX")
 	f.I("MOVQ", "BX", "context_sp(AX)")
 	f.I("MOVQ", "BP", "context_bp(AX)")
-	if full {
-		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	} else {
-		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
-			"never change), install the incoming context's g fields.")
-	}
-	for _, fd := range savedFields(full) {
-		f.I("MOVQ", fd[1]+"(CX)", "BX")
-		f.I("MOVQ", "BX", fd[0]+"(AX)")
-	}
+	saveFields(f, "MOVQ", "CX", "AX", "BX", full)
 	amd64Install(f)
 	amd64Enter(f, fresh)
 }
@@ -157,10 +148,7 @@ func amd64Switch(f *Func, full, fresh bool) {
 // fields and stackguard0; then loads its resume PC into BX and its frame
 // pointer into BP for amd64Enter.
 func amd64Install(f *Func) {
-	for _, fd := range gFields {
-		f.I("MOVQ", fd[0]+"(DX)", "BX")
-		f.I("MOVQ", "BX", fd[1]+"(CX)")
-	}
+	installFields(f, "MOVQ", "CX", "DX", "BX")
 	amd64Guard(f, "CX")
 	f.I("MOVQ", "context_pc(DX)", "BX")
 	f.I("MOVQ", "context_bp(DX)", "BP")

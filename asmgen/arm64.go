@@ -149,16 +149,7 @@ func arm64Switch(f *Func, full bool) {
 	f.I("MOVD", "R30", "context_pc(R0)")
 	f.I("MOVD", "RSP", "R2")
 	f.I("MOVD", "R2", "context_sp(R0)")
-	if full {
-		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	} else {
-		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
-			"never change), install the incoming context's g fields.")
-	}
-	for _, fd := range savedFields(full) {
-		f.I("MOVD", fd[1]+"(g)", "R2")
-		f.I("MOVD", "R2", fd[0]+"(R0)")
-	}
+	saveFields(f, "MOVD", "g", "R0", "R2", full)
 	arm64Install(f)
 	arm64Enter(f)
 }
@@ -167,10 +158,7 @@ func arm64Switch(f *Func, full bool) {
 // stackguard0, then its frame pointer and resume PC (the link register) for
 // arm64Enter.
 func arm64Install(f *Func) {
-	for _, fd := range gFields {
-		f.I("MOVD", fd[0]+"(R1)", "R2")
-		f.I("MOVD", "R2", fd[1]+"(g)")
-	}
+	installFields(f, "MOVD", "g", "R1", "R2")
 	arm64Guard(f, "g")
 	f.I("MOVD", "context_bp(R1)", "R29")
 	f.I("MOVD", "context_pc(R1)", "R30")

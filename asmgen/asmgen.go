@@ -127,6 +127,31 @@ func savedFields(full bool) [][2]string {
 	return fs
 }
 
+// saveFields writes the save of the outgoing stack's g fields (full: all of
+// them, else the defer and panic chains) from the g in register g into the
+// context in register ctx, through tmp.
+func saveFields(f *Func, mov, g, ctx, tmp string, full bool) {
+	if full {
+		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
+	} else {
+		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
+			"never change), install the incoming context's g fields.")
+	}
+	for _, fd := range savedFields(full) {
+		f.I(mov, fd[1]+"("+g+")", tmp)
+		f.I(mov, tmp, fd[0]+"("+ctx+")")
+	}
+}
+
+// installFields writes the install of every g field of the context in
+// register ctx into the g in register g, through tmp.
+func installFields(f *Func, mov, g, ctx, tmp string) {
+	for _, fd := range gFields {
+		f.I(mov, fd[0]+"("+ctx+")", tmp)
+		f.I(mov, tmp, fd[1]+"("+g+")")
+	}
+}
+
 // Options select the optional parts of a switcher.
 type Options struct {
 	// Preempt adds time-slice preemption: signal handler and trampoline.

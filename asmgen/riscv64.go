@@ -133,16 +133,7 @@ func riscv64Switch(f *Func, full bool) {
 	f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
 	f.I("MOV", "RA", "context_pc(A0)")
 	f.I("MOV", "X2", "context_sp(A0)")
-	if full {
-		f.Comment("Save the outgoing stack's g fields, install the incoming ones.")
-	} else {
-		f.Comment("Save the outgoing thread's defer and panic chains (its stack bounds\n" +
-			"never change), install the incoming context's g fields.")
-	}
-	for _, fd := range savedFields(full) {
-		f.I("MOV", fd[1]+"(g)", "T0")
-		f.I("MOV", "T0", fd[0]+"(A0)")
-	}
+	saveFields(f, "MOV", "g", "A0", "T0", full)
 	riscv64Install(f)
 	riscv64Enter(f)
 }
@@ -150,10 +141,7 @@ func riscv64Switch(f *Func, full bool) {
 // riscv64Install installs the incoming context in A1: its g fields and
 // stackguard0, then its resume PC in RA for riscv64Enter.
 func riscv64Install(f *Func) {
-	for _, fd := range gFields {
-		f.I("MOV", fd[0]+"(A1)", "T0")
-		f.I("MOV", "T0", fd[1]+"(g)")
-	}
+	installFields(f, "MOV", "g", "A1", "T0")
 	riscv64Guard(f, "g")
 	f.I("MOV", "context_pc(A1)", "RA")
 }
