@@ -349,8 +349,11 @@ func (m *Mutex) Lock() error {
 		return &NotUserError{Thread: cur.id, Mutex: m.name}
 	}
 	if m.locked {
-		// Only the owner itself can get here: under the protocol no other
-		// user runs while it is held.
+		if m.owner != cur.id {
+			// Under the ceiling protocol no other user runs while the mutex
+			// is held: this is the scheduler's bug, said as such.
+			return fmt.Errorf("%smutex %s is held by thread %s, which the priority ceiling protocol should have kept from happening", errPrefix, m.name, m.owner)
+		}
 		return ErrLocked
 	}
 	m.locked, m.owner = true, cur.id
