@@ -323,8 +323,8 @@ func (rt *Runtime) Yield() error {
 	if next == cur {
 		return nil
 	}
-	if rt.svc.holding != 0 && rt.svc.holding&(1<<cur.id) != 0 && next.prio == cur.prio {
-		return nil // a mutex holder gives the CPU only to more urgent threads
+	if rt.keepsCPU(cur, next) {
+		return nil
 	}
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {

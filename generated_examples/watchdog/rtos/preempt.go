@@ -474,8 +474,8 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if next == cur || (!over && next.prio <= cur.prio) {
 		return
 	}
-	if rt.svc.holding&(1<<cur.id) != 0 && next.prio <= cur.prio {
-		return // a mutex holder gives the CPU only to more urgent threads
+	if rt.keepsCPU(cur, next) {
+		return
 	}
 	rt.switchThread(cur, next)
 }
