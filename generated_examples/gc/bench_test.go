@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	basic "github.com/gthreadgen/gthreadgen/generated_examples/basic/rtos"
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
 	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
+	pause "github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
 )
 
 func BenchmarkYield(b *testing.B) {
@@ -24,16 +24,15 @@ func BenchmarkYield(b *testing.B) {
 	b.Run("iter.Pull", benchPull)
 }
 
-// benchPause: alpha and beta of the gc: pause basic example yield to each
-// other (gamma returns at once).
+// benchPause: two threads of the gc: pause max example yield to each other.
 func benchPause(b *testing.B) {
 	n := b.N
-	body := func(rt *basic.Runtime) {
+	body := func(rt *pause.Runtime) {
 		for range n / 2 {
 			rt.Yield()
 		}
 	}
-	rt, err := basic.New(basic.Threads{Alpha: body, Beta: body, Gamma: func(*basic.Runtime) {}})
+	rt, err := pauseRuntime(2, body)
 	if err != nil {
 		b.Fatal(err)
 	}

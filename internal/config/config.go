@@ -6,8 +6,8 @@
 //	version: 1            # optional; if present, the integer 1
 //	package: rtos         # required; Go package name of the generated code
 //	arch: [amd64]         # optional; GOARCH values, no duplicates; default [amd64]
-//	gc: pause             # optional; pause (default): the collector is paused during Run;
-//	                      #   collect: it keeps running
+//	gc: collect           # optional; collect (default): the collector keeps running;
+//	                      #   pause: it is paused during Run (the fastest switch)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
@@ -217,7 +217,7 @@ func (p *parser) parse(data []byte) *Config {
 	if root == nil {
 		return nil
 	}
-	cfg := &Config{File: p.file, Version: 1, StackDefault: DefaultStack, Guard: true, GC: GCPause}
+	cfg := &Config{File: p.file, Version: 1, StackDefault: DefaultStack, Guard: true, GC: GCCollect}
 	top, _ := p.mapping(root, "", topFields, "")
 
 	if n, at := top.get("version"); n != nil {
@@ -262,9 +262,15 @@ func (p *parser) parse(data []byte) *Config {
 				bad = append(bad, a)
 			}
 		}
-		if len(bad) > 0 {
+		only := strings.Join(p.opt.GCCollectArch, ", ")
+		switch {
+		case len(bad) == 0:
+		case cfg.GCPos == (Pos{}):
+			p.add(Pos{1, 1}, "gc", fmt.Sprintf("is required: the default, collect, is not supported on %s yet (only %s); "+
+				"set gc: pause", strings.Join(bad, ", "), only))
+		default:
 			p.add(cfg.GCPos, "gc", fmt.Sprintf("collect is not supported on %s yet (only %s); "+
-				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), strings.Join(p.opt.GCCollectArch, ", "), strings.Join(p.opt.GCCollectArch, ", ")))
+				"use gc: pause or list only %s in arch", strings.Join(bad, ", "), only, only))
 		}
 	}
 	return cfg
@@ -272,8 +278,8 @@ func (p *parser) parse(data []byte) *Config {
 
 // The values of the gc field.
 const (
-	GCPause   = "pause"   // the collector is paused while Run is active (default)
-	GCCollect = "collect" // the collector runs; suspended stacks are published to it
+	GCPause   = "pause"   // the collector is paused while Run is active (opt-in, the fastest switch)
+	GCCollect = "collect" // the collector runs; suspended stacks are published to it (default)
 )
 
 // gc fills cfg.GC and reports whether it decoded cleanly.

@@ -117,7 +117,7 @@ func TestParseGood(t *testing.T) {
 				t.Fatalf("Parse: unexpected error:\n%v", err)
 			}
 			if tt.want.GC == "" {
-				tt.want.GC = GCPause // the default
+				tt.want.GC = GCCollect // the default
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
@@ -256,10 +256,10 @@ var errorTests = []struct {
 		`rtos.yaml:3:15: scheduler.time_slice: must be a duration such as 10ms, got "fast"`}},
 	{"time slice too short", "package: x\nscheduler:\n  time_slice: 100us\n" + threadsOK, nil, []string{
 		"rtos.yaml:3:15: scheduler.time_slice: must be at least 1ms, got 100µs"}},
-	{"time slice without preemption", "package: x\nscheduler:\n  time_slice: 10ms\n" + threadsOK, &Options{SupportedArch: []string{"amd64"}}, []string{
+	{"time slice without preemption", "package: x\nscheduler:\n  time_slice: 10ms\n" + threadsOK, &Options{SupportedArch: []string{"amd64"}, GCCollectArch: []string{"amd64"}}, []string{
 		"rtos.yaml:3:15: scheduler.time_slice: time-slice preemption is not supported on amd64 yet; remove scheduler.time_slice or set it to 0 for cooperative scheduling"}},
 	{"time slice on arm64", "package: x\narch: [amd64, arm64]\nscheduler:\n  time_slice: 10ms\n" + threadsOK,
-		&Options{SupportedArch: []string{"amd64", "arm64"}, PreemptionArch: []string{"amd64"}}, []string{
+		&Options{SupportedArch: []string{"amd64", "arm64"}, PreemptionArch: []string{"amd64"}, GCCollectArch: []string{"amd64", "arm64"}}, []string{
 			"rtos.yaml:4:15: scheduler.time_slice: time-slice preemption is not supported on arm64 yet; remove scheduler.time_slice or set it to 0 for cooperative scheduling"}},
 	{"time slice not cross-checked with a bad arch", "package: x\narch: [arm46]\nscheduler:\n  time_slice: 10ms\n" + threadsOK, nil, []string{
 		`rtos.yaml:2:8: arch[0]: unknown architecture "arm46" (supported: amd64, arm64)`}},
@@ -272,6 +272,9 @@ var errorTests = []struct {
 	{"gc collect on arm64", "package: x\narch: [amd64, arm64]\ngc: collect\n" + threadsOK,
 		&Options{SupportedArch: []string{"amd64", "arm64"}, GCCollectArch: []string{"amd64"}}, []string{
 			"rtos.yaml:3:5: gc: collect is not supported on arm64 yet (only amd64); use gc: pause or list only amd64 in arch"}},
+	{"default gc on arm64", "package: x\narch: [amd64, arm64]\n" + threadsOK,
+		&Options{SupportedArch: []string{"amd64", "arm64"}, GCCollectArch: []string{"amd64"}}, []string{
+			"rtos.yaml:1:1: gc: is required: the default, collect, is not supported on arm64 yet (only amd64); set gc: pause"}},
 
 	// Sizes.
 	{"sizes", `package: x

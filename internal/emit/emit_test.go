@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +97,8 @@ func TestGoDuration(t *testing.T) {
 // lets threadStart finish the entering switch.
 func TestGCMode(t *testing.T) {
 	const threads = "threads:\n  - {name: a}\n  - {name: b}\n"
-	for _, cfg := range []string{"package: p\n" + threads, "package: p\ngc: pause\n" + threads} {
-		fs := files(t, cfg)
+	{
+		fs := files(t, "package: p\ngc: pause\n"+threads)
 		if _, ok := fs["gc.go"]; ok {
 			t.Errorf("gc: pause emitted gc.go")
 		}
@@ -110,6 +111,10 @@ func TestGCMode(t *testing.T) {
 		if !strings.Contains(fs["switch_amd64.s"], "JMP\t·threadExit(SB)") {
 			t.Errorf("gc: pause threadStart does not leave a finished thread through threadExit")
 		}
+	}
+	// collect is the default.
+	if a, b := files(t, "package: p\narch: [amd64, arm64, riscv64]\ngc: collect\n"+threads), files(t, "package: p\narch: [amd64, arm64, riscv64]\n"+threads); !maps.Equal(a, b) {
+		t.Errorf("the default gc mode is not collect")
 	}
 	fs := files(t, "package: p\narch: [amd64, arm64, riscv64]\ngc: collect\n"+threads)
 	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {

@@ -23,66 +23,6 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	LEAQ	from+0(FP), BX
 	MOVQ	BX, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
-	// Save the outgoing thread's defer and panic chains (its stack bounds
-	// never change), install the incoming context's g fields.
-	MOVQ	const_gPanic(CX), BX
-	MOVQ	BX, context_panicp(AX)
-	MOVQ	const_gDefer(CX), BX
-	MOVQ	BX, context_deferp(AX)
-	MOVQ	context_lo(DX), BX
-	MOVQ	BX, const_gStackLo(CX)
-	MOVQ	context_hi(DX), BX
-	MOVQ	BX, const_gStackHi(CX)
-	MOVQ	context_panicp(DX), BX
-	MOVQ	BX, const_gPanic(CX)
-	MOVQ	context_deferp(DX), BX
-	MOVQ	BX, const_gDefer(CX)
-	MOVQ	context_topsp(DX), BX
-	MOVQ	BX, const_gStktopsp(CX)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
-	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
-	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
-	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
-resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
-	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
-	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
-	// RET pops; a JMP would leave it behind and every later return would
-	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
-	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
-
-// func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
-	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
-	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	MOVQ	BX, context_pc(AX)
-	LEAQ	from+0(FP), BX
-	MOVQ	BX, context_sp(AX)
-	MOVQ	BP, context_bp(AX)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOVQ	const_gStackLo(CX), BX
 	MOVQ	BX, context_lo(AX)
@@ -121,76 +61,24 @@ resume:
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
 	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
 	SUBQ	$8, SP
 	MOVQ	BX, 0(SP)
 	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
 
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
+	// Finish the switch that entered the thread (gc: collect) before any
+	// Go prologue can let the collector in; keep the thread in 8(SP).
+	MOVQ	DX, 8(SP)
+	MOVQ	DX, 0(SP)
+	CALL	·threadEntered(SB)
+	MOVQ	8(SP), DX
 	MOVQ	DX, 0(SP)
 	CALL	·threadMain(SB)
-	// The thread has finished; threadMain returned the context to resume.
-	// Install it and leave through threadExit, which has no frame: a RET
-	// here would first pop this frame.
-	MOVQ	8(SP), DX
-	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
-	MOVQ	context_lo(DX), BX
-	MOVQ	BX, const_gStackLo(CX)
-	MOVQ	context_hi(DX), BX
-	MOVQ	BX, const_gStackHi(CX)
-	MOVQ	context_panicp(DX), BX
-	MOVQ	BX, const_gPanic(CX)
-	MOVQ	context_deferp(DX), BX
-	MOVQ	BX, const_gDefer(CX)
-	MOVQ	context_topsp(DX), BX
-	MOVQ	BX, const_gStktopsp(CX)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
-	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
-	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
-	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
-resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
-	JMP	·threadExit(SB)
-
-// func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
-	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
-	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
-	// RET pops; a JMP would leave it behind and every later return would
-	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
-	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	UNDEF
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -227,4 +115,31 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	0(CX)(TLS*1), CX
 	MOVQ	off+0(FP), AX
 	MOVB	$0, (CX)(AX*1)
+	RET
+
+// func getg() *gobj
+// getg returns the running goroutine's g.
+TEXT ·getg(SB), NOSPLIT, $0-8
+	MOVQ	TLS, CX
+	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	CX, ret+0(FP)
+	RET
+
+// func releaseG(gp *gobj, claimed, locked uintptr)
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On amd64 a plain store is one
+// (what the runtime's StoreRel is).
+TEXT ·releaseG(SB), NOSPLIT, $0-24
+	MOVQ	gp+0(FP), AX
+	CMPQ	claimed+8(FP), $0
+	JEQ	status
+	MOVL	$const_profAbsent, const_gGoroutineProfiled(AX)
+status:
+	CMPQ	locked+16(FP), $0
+	JEQ	done
+	MOVL	$const_gStatusWaiting, const_gStatus(AX)
+done:
 	RET

@@ -12,21 +12,9 @@ const startFrame = 24
 //go:noescape
 func switchTo(from *context, to *context)
 
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-//
-//go:noescape
-func switchFromRun(from *context, to *context)
-
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with A1 holding the thread. TOPFRAME ends every unwind here.
 func threadStart()
-
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (A1) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-func threadExit()
 
 // threadStartPC returns the address of threadStart.
 func threadStartPC() uintptr
@@ -39,3 +27,15 @@ func mword(off uintptr) uintptr
 
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
+
+// getg returns the running goroutine's g.
+func getg() *gobj
+
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On riscv64 that is
+// AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
+// runtime's StoreRel is).
+func releaseG(gp *gobj, claimed uintptr, locked uintptr)

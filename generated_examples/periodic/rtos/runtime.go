@@ -5,13 +5,12 @@ package rtos
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
-	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -206,16 +205,30 @@ type Runtime struct {
 	heapBytes uint64
 
 	svc services // sleep, timeouts and the service objects (services.go)
+
+	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread
 // a function. Release the stacks with Close.
+//
+// gc: collect: the first New in a process turns the collector's stack
+// shrinking off for the whole process, for good, as
+// GODEBUG=gcshrinkstackoff=1 would: no goroutine's stack is shrunk by the
+// collector afterwards. New returns a *GCModeError when it cannot do that
+// (and the environment did not do it at start-up).
 func New(fns Threads) (*Runtime, error) {
 	if err := checkLayout(); err != nil {
 		return nil, err
 	}
 	if raceEnabled {
 		return nil, ErrRace
+	}
+	if err := stackShrinkOff(); err != nil {
+		return nil, err
+	}
+	if err := probeGC(); err != nil {
+		return nil, err
 	}
 	bodies := fns.table()
 	var missing []string
@@ -229,6 +242,10 @@ func New(fns Threads) (*Runtime, error) {
 	}
 	rt := &Runtime{}
 	if err := rt.mapStacks(); err != nil {
+		return nil, err
+	}
+	if err := rt.startHolders(); err != nil {
+		rt.unmapStacks()
 		return nil, err
 	}
 	for i := range rt.last {
@@ -255,14 +272,15 @@ func (rt *Runtime) Close() error {
 		return nil
 	}
 	rt.closed = true
+	rt.stopHolders()
 	return rt.unmapStacks()
 }
 
 // Run starts every autostart thread and every thread activated since the last
 // Run, and schedules them on the calling goroutine until all have finished.
 // It returns nil, or the first error that stopped the runtime: a
-// *PanicError, *StackOverflowError, *GoexitError or *DeadlockError. The
-// garbage collector is paused while Run is active (see the package doc).
+// *PanicError, *StackOverflowError, *GoexitError or *DeadlockError.
+// The garbage collector keeps running (gc: collect).
 func (rt *Runtime) Run() error {
 	if rt.closed {
 		return ErrClosed
@@ -270,10 +288,6 @@ func (rt *Runtime) Run() error {
 	if rt.running {
 		return ErrRunning
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	gcPause()
-	defer gcResume()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
 	// it on a green stack. With the collector paused nothing sets it again.
@@ -296,7 +310,9 @@ func (rt *Runtime) Run() error {
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
-		switchFromRun(&rt.sched, &first.ctx)
+		rt.gcs.bind()
+		rt.gcSwitch(schedHolder, int8(first.id), &rt.sched)
+		rt.withdrawAll()
 	}
 	// Back on the goroutine's own stack: every thread has finished, or an
 	// error stopped the runtime.
@@ -331,7 +347,7 @@ func (rt *Runtime) Yield() error {
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
-	switchTo(&cur.ctx, &next.ctx)
+	rt.gcSwitch(int8(cur.id), int8(next.id), &cur.ctx)
 	return nil
 }
 
@@ -446,6 +462,11 @@ type ThreadStats struct {
 type Stats struct {
 	Switches uint64 // thread switches since New
 	Runs     uint64 // calls of Run
+	// GCWaits counts switches deferred by the collector's ordering rule (a
+	// stack it has not scanned yet may not move into a goroutine it has),
+	// GCWaited the time they waited in all.
+	GCWaits  uint64
+	GCWaited time.Duration
 	// HeapAllocated is the number of heap bytes allocated by the whole program
 	// during the last Run, while the garbage collector was paused.
 	HeapAllocated uint64
@@ -460,6 +481,7 @@ type Stats struct {
 // stack, so it is not meant for a hot path.
 func (rt *Runtime) Stats() Stats {
 	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
+	s.GCWaits, s.GCWaited = rt.gcs.waits, rt.gcs.waited
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		ts := &s.Threads[i]
@@ -576,7 +598,11 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
-	switchTo(&cur.ctx, &next.ctx)
+	from := int8(cur.id)
+	if cur.state == Finished {
+		from = -1 // its stack is dead: nothing to publish
+	}
+	rt.gcSwitch(from, int8(next.id), &cur.ctx)
 }
 
 // overflowed reports whether the canary below t's stack was overwritten: its
@@ -629,23 +655,16 @@ func (rt *Runtime) stop(cur *thread, err error) {
 		rt.err = err
 	}
 	rt.current = nil
-	switchTo(&cur.ctx, &rt.sched)
+	rt.gcSwitch(-1, schedHolder, &cur.ctx)
 	panic("unreachable: a stopped thread was resumed")
 }
 
-// threadMain runs on the thread's own stack, called by threadStart. When the
-// body has ended it returns the context to resume, and threadStart leaves
-// the finished thread for it by a return (threadExit): that return pops the
-// return-stack entry of the switch that entered the thread, so the CPU
-// predicts where the resumed thread continues (see switchTo). An error
-// stops the runtime from inside finish instead.
-func threadMain(t *thread) *context {
+// threadMain runs on the thread's own stack, called by threadStart. It
+// never returns: the finished thread switches away for good.
+func threadMain(t *thread) {
 	defer t.rt.goexited(t)
 	t.rt.body(t)
-	if next := t.rt.finish(t); next != nil {
-		return &next.ctx
-	}
-	return &t.rt.sched
+	t.rt.exitThread(t, t.rt.finish(t))
 }
 
 // body runs the thread's function; a panic in it is recovered here.
@@ -667,14 +686,11 @@ func (rt *Runtime) recovered(t *thread) {
 	}
 }
 
-// goexited does its work only when runtime.Goexit unwinds the whole thread:
-// Exit, a direct runtime.Goexit, or a Goexit resumed after a recovered panic.
-// It finishes the thread before Goexit would end the goroutine that runs
-// every thread. When threadMain returns, the thread has finished already.
+// goexited runs only when runtime.Goexit unwinds the whole thread: Exit, a
+// direct runtime.Goexit, or a Goexit resumed after a recovered panic. It
+// finishes the thread before Goexit would end the goroutine that runs every
+// thread.
 func (rt *Runtime) goexited(t *thread) {
-	if t.state == Finished {
-		return
-	}
 	if t.err == nil && !t.exiting {
 		t.err = &GoexitError{Thread: t.id}
 	}
@@ -683,11 +699,11 @@ func (rt *Runtime) goexited(t *thread) {
 
 // exitThread leaves the finished thread t for good, for next (nil: Run).
 func (rt *Runtime) exitThread(t, next *thread) {
-	to := &rt.sched
+	to := int8(schedHolder)
 	if next != nil {
-		to = &next.ctx
+		to = int8(next.id)
 	}
-	switchTo(&t.ctx, to)
+	rt.gcSwitch(-1, to, &t.ctx)
 	panic("unreachable: a finished thread was resumed")
 }
 
@@ -721,38 +737,6 @@ func (rt *Runtime) finish(t *thread) *thread {
 	}
 	rt.enter(next)
 	return next
-}
-
-// --- garbage collector pause ---
-
-var gc struct {
-	sync.Mutex
-	depth   int
-	percent int
-	limit   int64
-}
-
-// gcPause stops the collector while any runtime of this package runs: it
-// scans only the goroutine's current stack and would free objects that only a
-// suspended thread's stack refers to.
-func gcPause() {
-	gc.Lock()
-	defer gc.Unlock()
-	if gc.depth == 0 {
-		gc.percent = debug.SetGCPercent(-1)
-		gc.limit = debug.SetMemoryLimit(math.MaxInt64)
-	}
-	gc.depth++
-}
-
-func gcResume() {
-	gc.Lock()
-	defer gc.Unlock()
-	gc.depth--
-	if gc.depth == 0 {
-		debug.SetGCPercent(gc.percent)
-		debug.SetMemoryLimit(gc.limit)
-	}
 }
 
 func heapAllocs() uint64 {

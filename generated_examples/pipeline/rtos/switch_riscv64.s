@@ -20,56 +20,6 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	// has no frame).
 	MOV	RA, context_pc(A0)
 	MOV	X2, context_sp(A0)
-	// Save the outgoing thread's defer and panic chains (its stack bounds
-	// never change), install the incoming context's g fields.
-	MOV	const_gPanic(g), T0
-	MOV	T0, context_panicp(A0)
-	MOV	const_gDefer(g), T0
-	MOV	T0, context_deferp(A0)
-	MOV	context_lo(A1), T0
-	MOV	T0, const_gStackLo(g)
-	MOV	context_hi(A1), T0
-	MOV	T0, const_gStackHi(g)
-	MOV	context_panicp(A1), T0
-	MOV	T0, const_gPanic(g)
-	MOV	context_deferp(A1), T0
-	MOV	T0, const_gDefer(g)
-	MOV	context_topsp(A1), T0
-	MOV	T0, const_gStktopsp(g)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see. A
-	// load-reserved/store-conditional pair makes the test and the store one
-	// atomic step against the runtime posting the marker.
-	MOV	context_lo(A1), T1
-	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
-	MOV	$const_stackPreempt, T3
-	ADD	$const_gStackguard0, g, T4
-guard:
-	LRD	(T4), T2
-	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
-resume:
-	MOV	context_pc(A1), RA
-	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
-	// treats as a return and pops its return-address stack): the CALL that
-	// entered switchTo pushed an entry that only a return pops (measured on
-	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
-
-// func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
-	// Save the resume point: the return PC (RA) and the caller's SP (switchFromRun
-	// has no frame).
-	MOV	RA, context_pc(A0)
-	MOV	X2, context_sp(A0)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOV	const_gStackLo(g), T0
 	MOV	T0, context_lo(A0)
@@ -123,51 +73,17 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// address as its return PC. Clear it, as on amd64, for unwinders that
 	// do not stop at TOPFRAME.
 	MOV	ZERO, 0(X2)
+	// Finish the switch that entered the thread (gc: collect) before any
+	// Go prologue can let the collector in; keep the thread in 16(X2).
+	MOV	A1, 16(X2)
 	MOV	A1, 8(X2)
-	CALL	·threadMain(SB)
-	// The thread has finished; threadMain returned the context to resume.
-	// Install it and leave through threadExit, which has no frame: a RET
-	// here would first pop this frame.
+	CALL	·threadEntered(SB)
 	MOV	16(X2), A1
-	MOV	context_lo(A1), T0
-	MOV	T0, const_gStackLo(g)
-	MOV	context_hi(A1), T0
-	MOV	T0, const_gStackHi(g)
-	MOV	context_panicp(A1), T0
-	MOV	T0, const_gPanic(g)
-	MOV	context_deferp(A1), T0
-	MOV	T0, const_gDefer(g)
-	MOV	context_topsp(A1), T0
-	MOV	T0, const_gStktopsp(g)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see. A
-	// load-reserved/store-conditional pair makes the test and the store one
-	// atomic step against the runtime posting the marker.
-	MOV	context_lo(A1), T1
-	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
-	MOV	$const_stackPreempt, T3
-	ADD	$const_gStackguard0, g, T4
-guard:
-	LRD	(T4), T2
-	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
-resume:
-	MOV	context_pc(A1), RA
-	JMP	·threadExit(SB)
-
-// func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (A1) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
-	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
-	// treats as a return and pops its return-address stack): the CALL that
-	// entered switchTo pushed an entry that only a return pops (measured on
-	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	A1, 8(X2)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
+	CALL	·threadMain(SB)
+	UNDEF
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -201,4 +117,35 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
 	MOVB	ZERO, (A0)
+	RET
+
+// func getg() *gobj
+// getg returns the running goroutine's g.
+TEXT ·getg(SB), NOSPLIT, $0-8
+	MOV	g, A0
+	MOV	A0, ret+0(FP)
+	RET
+
+// func releaseG(gp *gobj, claimed, locked uintptr)
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On riscv64 that is
+// AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
+// runtime's StoreRel is).
+TEXT ·releaseG(SB), NOSPLIT, $0-24
+	MOV	gp+0(FP), A0
+	MOV	claimed+8(FP), A1
+	BEQZ	A1, status
+	MOV	$const_profAbsent, A2
+	ADD	$const_gGoroutineProfiled, A0, A3
+	AMOSWAPW	A2, (A3), ZERO
+status:
+	MOV	locked+16(FP), A1
+	BEQZ	A1, done
+	MOV	$const_gStatusWaiting, A2
+	ADD	$const_gStatus, A0, A3
+	AMOSWAPW	A2, (A3), ZERO
+done:
 	RET

@@ -79,9 +79,11 @@ type preemptState struct {
 	xsize      uintptr
 	nranges    uintptr
 	ranges     [NumThreads][2]uintptr // thread bodies: [entry, end)
-	deferred   uint64                 // slices that ended at an unsafe point
-	entryTSC   uint64                 // the TSC when the handler that preempted last began
-	sliceOver  uint32                 // the last redirect ended a slice (else: a sleeper may be due)
+	safe       *[2]uintptr            // gc: collect: the safe points in ranges, sorted
+	nsafe      uintptr
+	deferred   uint64 // slices that ended at an unsafe point
+	entryTSC   uint64 // the TSC when the handler that preempted last began
+	sliceOver  uint32 // the last redirect ended a slice (else: a sleeper may be due)
 	timer      int32
 }
 
@@ -129,6 +131,7 @@ type preemptRuntime struct {
 	xsize       uintptr
 	ranges      [NumThreads][2]uintptr
 	nranges     uintptr
+	safe        [][2]uintptr // where the handler may preempt (gcpreempt.go)
 	slot        *preemptState
 	preemptions uint64 // slices ended by the timer or at a Check
 	deferred    uint64 // of those, slices that ended at an unsafe point first
@@ -228,6 +231,10 @@ func (rt *Runtime) initPreempt(bodies [NumThreads]func(*Runtime)) error {
 			rt.pre.ranges[rt.pre.nranges] = [2]uintptr{entry, end}
 			rt.pre.nranges++
 		}
+	}
+	if err := rt.initSafePoints(); err != nil {
+		unix.Munmap(mem)
+		return err
 	}
 	return nil
 }
@@ -339,6 +346,9 @@ func (rt *Runtime) startPreempt() error {
 		xsize:   rt.pre.xsize,
 		nranges: rt.pre.nranges,
 		ranges:  rt.pre.ranges,
+	}
+	if len(rt.pre.safe) > 0 {
+		slot.safe, slot.nsafe = &rt.pre.safe[0], uintptr(len(rt.pre.safe))
 	}
 	// sigevent with SIGEV_THREAD_ID: value, signo, notify, tid.
 	var ev struct {

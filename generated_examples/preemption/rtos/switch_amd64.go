@@ -12,21 +12,9 @@ const startFrame = 24
 //go:noescape
 func switchTo(from *context, to *context)
 
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-//
-//go:noescape
-func switchFromRun(from *context, to *context)
-
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
 func threadStart()
-
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-func threadExit()
 
 // threadStartPC returns the address of threadStart.
 func threadStartPC() uintptr
@@ -40,6 +28,17 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
+// getg returns the running goroutine's g.
+func getg() *gobj
+
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On amd64 a plain store is one
+// (what the runtime's StoreRel is).
+func releaseG(gp *gobj, claimed uintptr, locked uintptr)
+
 // sigHandler is the preemption signal handler, called by the kernel with the
 // C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
 // what is not one of this package's timers to the previous handler.
@@ -49,9 +48,16 @@ func sigHandler()
 func sigReturn()
 
 // preemptTrampoline is entered from the signal handler as if the interrupted
-// instruction had called it. It saves every register and the XSAVE area,
-// calls preempted, restores everything and returns to the instruction.
+// instruction had called it. It saves every register in runtime.asyncPreempt's
+// frame layout and the XSAVE area, calls preemptStub, restores everything and
+// returns to the instruction.
 func preemptTrampoline()
+
+// preemptStub calls preempted(AX) with runtime.asyncPreempt's return address
+// (asyncPreemptRet) in its own return-address slot, so that every unwinder
+// takes the trampoline's frame for asyncPreempt's; it puts its real return
+// address back before it returns, with the XSAVE area (DI at entry) in DI.
+func preemptStub()
 
 // sigHandlerPC returns the address of sigHandler.
 func sigHandlerPC() uintptr

@@ -12,12 +12,14 @@
 // code). Only threads of the highest ready priority run; equal priorities take
 // turns in table order.
 //
-// The garbage collector is paused while Run is active and restored when Run
-// returns, because it would not see objects that only a suspended thread's
-// stack refers to. Thread bodies should therefore not allocate in steady state
-// (Stats reports the bytes allocated during Run), and calling runtime.GC or
-// debug.FreeOSMemory elsewhere in the program while Run is active is not
-// supported (gc: collect in the config lifts this).
+// The garbage collector keeps running while Run is active (gc: collect): every
+// suspended thread's stack is shown to it through a parked holder goroutine, so
+// threads may allocate and other goroutines may call runtime.GC. The first New
+// in the process turns the collector's stack shrinking off for the whole
+// process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
+// cannot).
+// With time slices Run refuses to start while the execution tracer is on
+// (ErrTracing).
 //
 // Each stack has a canary word below its lowest usable address, checked at
 // every switch away from the thread: a corrupted canary stops Run with a

@@ -22,61 +22,6 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVD	R30, context_pc(R0)
 	MOVD	RSP, R2
 	MOVD	R2, context_sp(R0)
-	// Save the outgoing thread's defer and panic chains (its stack bounds
-	// never change), install the incoming context's g fields.
-	MOVD	const_gPanic(g), R2
-	MOVD	R2, context_panicp(R0)
-	MOVD	const_gDefer(g), R2
-	MOVD	R2, context_deferp(R0)
-	MOVD	context_lo(R1), R2
-	MOVD	R2, const_gStackLo(g)
-	MOVD	context_hi(R1), R2
-	MOVD	R2, const_gStackHi(g)
-	MOVD	context_panicp(R1), R2
-	MOVD	R2, const_gPanic(g)
-	MOVD	context_deferp(R1), R2
-	MOVD	R2, const_gDefer(g)
-	MOVD	context_topsp(R1), R2
-	MOVD	R2, const_gStktopsp(g)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see. An
-	// exclusive load/store pair (ARMv8.0; CASAL would need LSE) makes the test
-	// and the store one atomic step against the runtime posting the marker.
-	MOVD	context_lo(R1), R3
-	MOVD	·stackGuard(SB), R4
-	ADD	R4, R3
-	MOVD	$const_stackPreempt, R5
-	ADD	$const_gStackguard0, g, R6
-guard:
-	LDAXR	(R6), R4
-	CMP	R5, R4
-	BEQ	resume
-	STLXR	R3, (R6), R7
-	CBNZ	R7, guard
-resume:
-	MOVD	context_bp(R1), R29
-	MOVD	context_pc(R1), R30
-	// Resume with a RET through the link register: the BL that entered
-	// switchTo pushed a return-stack entry that only a RET pops; a branch
-	// through another register would leave it behind and every later return
-	// would mispredict (measured on amd64: 25 ns against 13 ns per Yield).
-	MOVD	context_sp(R1), R2
-	MOVD	R2, RSP
-	RET
-
-// func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOVD	from+0(FP), R0
-	MOVD	to+8(FP), R1
-	// Save the resume point: the return PC (LR), the caller's SP (switchFromRun has
-	// no frame) and FP.
-	MOVD	R29, context_bp(R0)
-	MOVD	R30, context_pc(R0)
-	MOVD	RSP, R2
-	MOVD	R2, context_sp(R0)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOVD	const_gStackLo(g), R2
 	MOVD	R2, context_lo(R0)
@@ -133,54 +78,17 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// address as its return PC. Clear it: frame-pointer unwinders (the
 	// execution tracer) read that slot, and on amd64 it holds zero too.
 	MOVD	ZR, 0(RSP)
+	// Finish the switch that entered the thread (gc: collect) before any
+	// Go prologue can let the collector in; keep the thread in 16(RSP).
+	MOVD	R1, 16(RSP)
 	MOVD	R1, 8(RSP)
-	CALL	·threadMain(SB)
-	// The thread has finished; threadMain returned the context to resume.
-	// Install it and leave through threadExit, which has no frame: a RET
-	// here would first pop this frame.
+	CALL	·threadEntered(SB)
 	MOVD	16(RSP), R1
-	MOVD	context_lo(R1), R2
-	MOVD	R2, const_gStackLo(g)
-	MOVD	context_hi(R1), R2
-	MOVD	R2, const_gStackHi(g)
-	MOVD	context_panicp(R1), R2
-	MOVD	R2, const_gPanic(g)
-	MOVD	context_deferp(R1), R2
-	MOVD	R2, const_gDefer(g)
-	MOVD	context_topsp(R1), R2
-	MOVD	R2, const_gStktopsp(g)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see. An
-	// exclusive load/store pair (ARMv8.0; CASAL would need LSE) makes the test
-	// and the store one atomic step against the runtime posting the marker.
-	MOVD	context_lo(R1), R3
-	MOVD	·stackGuard(SB), R4
-	ADD	R4, R3
-	MOVD	$const_stackPreempt, R5
-	ADD	$const_gStackguard0, g, R6
-guard:
-	LDAXR	(R6), R4
-	CMP	R5, R4
-	BEQ	resume
-	STLXR	R3, (R6), R7
-	CBNZ	R7, guard
-resume:
-	MOVD	context_bp(R1), R29
-	MOVD	context_pc(R1), R30
-	JMP	·threadExit(SB)
-
-// func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (R1) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
-	// Resume with a RET through the link register: the BL that entered
-	// switchTo pushed a return-stack entry that only a RET pops; a branch
-	// through another register would leave it behind and every later return
-	// would mispredict (measured on amd64: 25 ns against 13 ns per Yield).
-	MOVD	context_sp(R1), R2
-	MOVD	R2, RSP
-	RET
+	MOVD	R1, 8(RSP)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
+	CALL	·threadMain(SB)
+	UNDEF
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -214,4 +122,34 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
 	MOVB	ZR, (R0)
+	RET
+
+// func getg() *gobj
+// getg returns the running goroutine's g.
+TEXT ·getg(SB), NOSPLIT, $0-8
+	MOVD	g, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func releaseG(gp *gobj, claimed, locked uintptr)
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On arm64 that is STLRW
+// (what the runtime's StoreRel is).
+TEXT ·releaseG(SB), NOSPLIT, $0-24
+	MOVD	gp+0(FP), R0
+	MOVD	claimed+8(FP), R1
+	CBZ	R1, status
+	MOVD	$const_profAbsent, R2
+	ADD	$const_gGoroutineProfiled, R0, R3
+	STLRW	R2, (R3)
+status:
+	MOVD	locked+16(FP), R1
+	CBZ	R1, done
+	MOVD	$const_gStatusWaiting, R2
+	ADD	$const_gStatus, R0, R3
+	STLRW	R2, (R3)
+done:
 	RET

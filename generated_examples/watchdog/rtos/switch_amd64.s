@@ -23,66 +23,6 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	LEAQ	from+0(FP), BX
 	MOVQ	BX, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
-	// Save the outgoing thread's defer and panic chains (its stack bounds
-	// never change), install the incoming context's g fields.
-	MOVQ	const_gPanic(CX), BX
-	MOVQ	BX, context_panicp(AX)
-	MOVQ	const_gDefer(CX), BX
-	MOVQ	BX, context_deferp(AX)
-	MOVQ	context_lo(DX), BX
-	MOVQ	BX, const_gStackLo(CX)
-	MOVQ	context_hi(DX), BX
-	MOVQ	BX, const_gStackHi(CX)
-	MOVQ	context_panicp(DX), BX
-	MOVQ	BX, const_gPanic(CX)
-	MOVQ	context_deferp(DX), BX
-	MOVQ	BX, const_gDefer(CX)
-	MOVQ	context_topsp(DX), BX
-	MOVQ	BX, const_gStktopsp(CX)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
-	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
-	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
-	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
-resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
-	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
-	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
-	// RET pops; a JMP would leave it behind and every later return would
-	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
-	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
-
-// func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
-TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
-	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
-	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	MOVQ	BX, context_pc(AX)
-	LEAQ	from+0(FP), BX
-	MOVQ	BX, context_sp(AX)
-	MOVQ	BP, context_bp(AX)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOVQ	const_gStackLo(CX), BX
 	MOVQ	BX, context_lo(AX)
@@ -121,76 +61,24 @@ resume:
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
 	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
 	SUBQ	$8, SP
 	MOVQ	BX, 0(SP)
 	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
 
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
+	// Finish the switch that entered the thread (gc: collect) before any
+	// Go prologue can let the collector in; keep the thread in 8(SP).
+	MOVQ	DX, 8(SP)
+	MOVQ	DX, 0(SP)
+	CALL	·threadEntered(SB)
+	MOVQ	8(SP), DX
 	MOVQ	DX, 0(SP)
 	CALL	·threadMain(SB)
-	// The thread has finished; threadMain returned the context to resume.
-	// Install it and leave through threadExit, which has no frame: a RET
-	// here would first pop this frame.
-	MOVQ	8(SP), DX
-	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
-	MOVQ	context_lo(DX), BX
-	MOVQ	BX, const_gStackLo(CX)
-	MOVQ	context_hi(DX), BX
-	MOVQ	BX, const_gStackHi(CX)
-	MOVQ	context_panicp(DX), BX
-	MOVQ	BX, const_gPanic(CX)
-	MOVQ	context_deferp(DX), BX
-	MOVQ	BX, const_gDefer(CX)
-	MOVQ	context_topsp(DX), BX
-	MOVQ	BX, const_gStktopsp(CX)
-	// stackguard0 = lo + StackGuard, unless the runtime has posted its
-	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
-	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
-	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
-	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
-resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
-	JMP	·threadExit(SB)
-
-// func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
-TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
-	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
-	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
-	// RET pops; a JMP would leave it behind and every later return would
-	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
-	JEQ	fresh
-	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
-fresh:
-	// A thread that has not run yet starts in threadStart with a JMP: its
-	// entry pops no return-stack entry, so the one pushed by the CALL of the
-	// switch that started it is still on top when the thread ends, and the
-	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	UNDEF
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -227,6 +115,33 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	0(CX)(TLS*1), CX
 	MOVQ	off+0(FP), AX
 	MOVB	$0, (CX)(AX*1)
+	RET
+
+// func getg() *gobj
+// getg returns the running goroutine's g.
+TEXT ·getg(SB), NOSPLIT, $0-8
+	MOVQ	TLS, CX
+	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	CX, ret+0(FP)
+	RET
+
+// func releaseG(gp *gobj, claimed, locked uintptr)
+// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
+// profiler's claim when claimed is not 0, then the scan bit when locked is not
+// 0, each with a release store, so that whoever takes them next sees the g
+// field writes before them; the call keeps the compiler from moving those
+// writes past it. On amd64 a plain store is one
+// (what the runtime's StoreRel is).
+TEXT ·releaseG(SB), NOSPLIT, $0-24
+	MOVQ	gp+0(FP), AX
+	CMPQ	claimed+8(FP), $0
+	JEQ	status
+	MOVL	$const_profAbsent, const_gGoroutineProfiled(AX)
+status:
+	CMPQ	locked+16(FP), $0
+	JEQ	done
+	MOVL	$const_gStatusWaiting, const_gStatus(AX)
+done:
 	RET
 
 // func sigHandler()
@@ -331,21 +246,29 @@ check:
 	JLO	unsafe
 	CMPQ	R9, (thread_ctx+context_hi)(BX)
 	JHS	unsafe
-	// The interrupted PC must lie in a thread body.
+	// The interrupted PC must be a safe point in a thread body's package:
+	// binary search of the sorted, disjoint ranges (see gcpreempt.go) for the
+	// last one starting at or below it. CX = lo, R11 = hi, R8 = mid.
 	MOVQ	168(DX), R10
-	MOVQ	preemptState_nranges(AX), R11
-	LEAQ	preemptState_ranges(AX), R12
-scan:
-	CMPQ	R11, $0
-	JEQ	unsafe
-	CMPQ	R10, 0(R12)
-	JLO	next
-	CMPQ	R10, 8(R12)
+	MOVQ	preemptState_safe(AX), R12
+	MOVQ	$0, CX
+	MOVQ	preemptState_nsafe(AX), R11
+search:
+	CMPQ	CX, R11
+	JHS	unsafe
+	LEAQ	(CX)(R11*1), R8
+	SHRQ	$1, R8
+	MOVQ	R8, R13
+	SHLQ	$4, R13
+	CMPQ	R10, 0(R12)(R13*1)
+	JLO	below
+	CMPQ	R10, 8(R12)(R13*1)
 	JLO	redirect
-next:
-	ADDQ	$16, R12
-	DECQ	R11
-	JMP	scan
+	LEAQ	1(R8), CX
+	JMP	search
+below:
+	MOVQ	R8, R11
+	JMP	search
 redirect:
 	// Make the thread call preemptTrampoline at the interrupted PC: push
 	// the PC as its return address, and leave the thread's XSAVE area and
@@ -356,8 +279,8 @@ redirect:
 	MOVBQZX	thread_id(BX), R11
 	IMULQ	preemptState_xsize(AX), R11
 	ADDQ	preemptState_xbase(AX), R11
-	MOVQ	R11, -24(R9)
-	MOVQ	AX, -32(R9)
+	MOVQ	R11, -144(R9)
+	MOVQ	AX, -152(R9)
 	MOVQ	R9, 160(DX)
 	LEAQ	·preemptTrampoline(SB), R10
 	MOVQ	R10, 168(DX)
@@ -384,59 +307,83 @@ TEXT ·sigReturn(SB), NOSPLIT|NOFRAME, $0-0
 
 // func preemptTrampoline()
 // preemptTrampoline is entered from the signal handler as if the interrupted
-// instruction had called it. It saves every register and the XSAVE area,
-// calls preempted, restores everything and returns to the instruction.
+// instruction had called it. It saves every register in runtime.asyncPreempt's
+// frame layout and the XSAVE area, calls preemptStub, restores everything and
+// returns to the instruction.
 TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
+	NO_LOCAL_POINTERS
 	PUSHQ	BP
 	MOVQ	SP, BP
-	// Save flags before anything clobbers them.
 	PUSHFQ
-	// The frame: 14 registers, the argument of preempted, and on top the two
-	// words the handler left (XSAVE area at -16(BP), state at -24(BP)).
-	ADJSP	$136
+	ADJSP	$112
 	NOP	SP
-	MOVQ	AX, 8(SP)
-	MOVQ	BX, 16(SP)
-	MOVQ	CX, 24(SP)
-	MOVQ	DX, 32(SP)
-	MOVQ	SI, 40(SP)
-	MOVQ	DI, 48(SP)
-	MOVQ	R8, 56(SP)
-	MOVQ	R9, 64(SP)
-	MOVQ	R10, 72(SP)
-	MOVQ	R11, 80(SP)
-	MOVQ	R12, 88(SP)
-	MOVQ	R13, 96(SP)
-	MOVQ	R14, 104(SP)
-	MOVQ	R15, 112(SP)
-	MOVQ	-16(BP), DI
+	MOVQ	AX, 0(SP)
+	MOVQ	CX, 8(SP)
+	MOVQ	DX, 16(SP)
+	MOVQ	BX, 24(SP)
+	MOVQ	SI, 32(SP)
+	MOVQ	DI, 40(SP)
+	MOVQ	R8, 48(SP)
+	MOVQ	R9, 56(SP)
+	MOVQ	R10, 64(SP)
+	MOVQ	R11, 72(SP)
+	MOVQ	R12, 80(SP)
+	MOVQ	R13, 88(SP)
+	MOVQ	R14, 96(SP)
+	MOVQ	R15, 104(SP)
+	// The handler left the XSAVE area at -16(SP) and the state at -24(SP).
+	MOVQ	-16(SP), DI
 	MOVL	$-1, AX
 	MOVL	$-1, DX
 	XSAVE64	(DI)
-	MOVQ	-24(BP), AX
-	MOVQ	AX, 0(SP)
-	CALL	·preempted(SB)
-	MOVQ	-16(BP), DI
+	MOVQ	-24(SP), AX
+	CALL	·preemptStub(SB)
+	// preemptStub returns the XSAVE area in DI.
 	MOVL	$-1, AX
 	MOVL	$-1, DX
 	XRSTOR64	(DI)
-	MOVQ	112(SP), R15
-	MOVQ	104(SP), R14
-	MOVQ	96(SP), R13
-	MOVQ	88(SP), R12
-	MOVQ	80(SP), R11
-	MOVQ	72(SP), R10
-	MOVQ	64(SP), R9
-	MOVQ	56(SP), R8
-	MOVQ	48(SP), DI
-	MOVQ	40(SP), SI
-	MOVQ	32(SP), DX
-	MOVQ	24(SP), CX
-	MOVQ	16(SP), BX
-	MOVQ	8(SP), AX
-	ADJSP	$-136
+	MOVQ	104(SP), R15
+	MOVQ	96(SP), R14
+	MOVQ	88(SP), R13
+	MOVQ	80(SP), R12
+	MOVQ	72(SP), R11
+	MOVQ	64(SP), R10
+	MOVQ	56(SP), R9
+	MOVQ	48(SP), R8
+	MOVQ	40(SP), DI
+	MOVQ	32(SP), SI
+	MOVQ	24(SP), BX
+	MOVQ	16(SP), DX
+	MOVQ	8(SP), CX
+	MOVQ	0(SP), AX
+	ADJSP	$-112
 	POPFQ
 	POPQ	BP
+	RET
+
+// func preemptStub()
+// preemptStub calls preempted(AX) with runtime.asyncPreempt's return address
+// (asyncPreemptRet) in its own return-address slot, so that every unwinder
+// takes the trampoline's frame for asyncPreempt's; it puts its real return
+// address back before it returns, with the XSAVE area (DI at entry) in DI.
+TEXT ·preemptStub(SB), NOSPLIT|NOFRAME, $0-0
+	NO_LOCAL_POINTERS
+	MOVQ	0(SP), R11
+	CMPB	·asyncPreemptView(SB), $0
+	JEQ	call
+	MOVQ	·asyncPreemptRet(SB), R10
+	MOVQ	R10, 0(SP)
+call:
+	ADJSP	$24
+	NOP	SP
+	MOVQ	R11, 16(SP)
+	MOVQ	DI, 8(SP)
+	MOVQ	AX, 0(SP)
+	CALL	·preempted(SB)
+	MOVQ	8(SP), DI
+	MOVQ	16(SP), R11
+	ADJSP	$-24
+	MOVQ	R11, 0(SP)
 	RET
 
 // func sigHandlerPC() uintptr
