@@ -20,11 +20,15 @@ func AMD64(opt Options) *Arch {
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 	DX	to *context (incoming); threadStart receives it as its *thread
 	CX	g, loaded from thread-local storage
-	BX	scratch; then the incoming resume PC`,
+	BX	scratch; then the incoming resume PC
+	SI	the outgoing SP (scratch later)
+	DI	pub (gc: collect)`,
 	}
 
-	sw := switchToFunc()
-	amd64Switch(sw, opt.GC, !opt.GC)
+	sw := switchToFunc(opt.GC)
+	// Lean in every mode: with gc: collect, tryGCSwitch saves Run's own
+	// stack bounds before Run's switch into the threads.
+	amd64Switch(sw, false, !opt.GC)
 
 	start := threadStartFunc("DX")
 	start.I("NO_LOCAL_POINTERS")
@@ -136,9 +140,16 @@ func amd64Switch(f *Func, full, fresh bool) {
 	f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
 	f.I("MOVQ", "0(SP)", "BX")
 	f.I("MOVQ", "BX", "context_pc(AX)")
-	f.I("LEAQ", f.Arg("from"), "BX")
-	f.I("MOVQ", "BX", "context_sp(AX)")
+	f.I("LEAQ", f.Arg("from"), "SI")
+	f.I("MOVQ", "SI", "context_sp(AX)")
 	f.I("MOVQ", "BP", "context_bp(AX)")
+	if f.hasParam("pub") {
+		f.Comment(pubComment)
+		f.I("MOVQ", f.Arg("pub"), "DI")
+		f.I("MOVQ", "BX", "const_gSyscallpc(DI)")
+		f.I("MOVQ", "SI", "const_gSyscallsp(DI)")
+		f.I("MOVQ", "BP", "const_gSyscallbp(DI)")
+	}
 	saveFields(f, "MOVQ", "CX", "AX", "BX", full)
 	amd64Install(f)
 	amd64Enter(f, fresh)

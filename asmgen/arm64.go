@@ -19,13 +19,14 @@ func ARM64(opt Options) *Arch {
 	R0	from *context (outgoing)
 	R1	to *context (incoming); threadStart receives it as its *thread
 	g	R28, the running goroutine
-	R2-R7	scratch
+	R2-R7	scratch; R3 pub (gc: collect)
 	R29	frame pointer, R30 link register: saved and restored`,
 	}
 
-	sw := switchToFunc()
-	// gc: collect saves every g field: holders publish the saved context.
-	arm64Switch(sw, opt.GC)
+	sw := switchToFunc(opt.GC)
+	// Lean in every mode: with gc: collect, tryGCSwitch saves Run's own
+	// stack bounds before Run's switch into the threads.
+	arm64Switch(sw, false)
 
 	start := threadStartFunc("R1")
 	start.Frame = 16
@@ -149,6 +150,13 @@ func arm64Switch(f *Func, full bool) {
 	f.I("MOVD", "R30", "context_pc(R0)")
 	f.I("MOVD", "RSP", "R2")
 	f.I("MOVD", "R2", "context_sp(R0)")
+	if f.hasParam("pub") {
+		f.Comment(pubComment)
+		f.I("MOVD", f.Arg("pub"), "R3")
+		f.I("MOVD", "R2", "const_gSyscallsp(R3)")
+		f.I("MOVD", "R30", "const_gSyscallpc(R3)")
+		f.I("MOVD", "R29", "const_gSyscallbp(R3)")
+	}
 	saveFields(f, "MOVD", "g", "R0", "R2", full)
 	arm64Install(f)
 	arm64Enter(f)

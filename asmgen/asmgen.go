@@ -283,15 +283,36 @@ func comment(f *jen.File, text string) {
 // The functions every switcher provides, declared once: each architecture
 // writes their bodies.
 
-func switchToFunc() *Func {
-	return &Func{
+func switchToFunc(gc bool) *Func {
+	f := &Func{
 		Name:     "switchTo",
 		Doc:      "switchTo saves the running context in from and resumes to.",
 		Flags:    "NOSPLIT",
 		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
 		NoEscape: true,
 	}
+	if gc {
+		f.Doc = "switchTo saves the running context in from and resumes to. It also\n" +
+			"writes from's resume point into syscallsp, syscallpc and syscallbp of pub:\n" +
+			"the holder g that publishes from (gc: collect), or scratch space."
+		f.Params = append(f.Params, Param{"pub", "*gobj"})
+	}
+	return f
 }
+
+// hasParam reports whether f has a parameter called name.
+func (f *Func) hasParam(name string) bool {
+	for _, p := range f.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pubComment introduces the stores of the resume point into pub.
+const pubComment = "gc: collect: the same resume point into the holder g pub, in the shape\n" +
+	"the unwinder starts from (holder.replace)."
 
 // switchFromRunFunc is switchTo for Run's switch into the threads, which
 // also saves the stack bounds and stktopsp of Run's own stack.

@@ -18,13 +18,15 @@ func RISCV64(opt Options) *Arch {
 	A0	from *context (outgoing)
 	A1	to *context (incoming); threadStart receives it as its *thread
 	g	X27, the running goroutine
+	A2	pub (gc: collect)
 	T0-T5	scratch
 	RA	return address: saved, and restored as the resume PC`,
 	}
 
-	sw := switchToFunc()
-	// gc: collect saves every g field: holders publish the saved context.
-	riscv64Switch(sw, opt.GC)
+	sw := switchToFunc(opt.GC)
+	// Lean in every mode: with gc: collect, tryGCSwitch saves Run's own
+	// stack bounds before Run's switch into the threads.
+	riscv64Switch(sw, false)
 
 	start := threadStartFunc("A1")
 	start.Frame = 16
@@ -133,6 +135,13 @@ func riscv64Switch(f *Func, full bool) {
 	f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
 	f.I("MOV", "RA", "context_pc(A0)")
 	f.I("MOV", "X2", "context_sp(A0)")
+	if f.hasParam("pub") {
+		f.Comment(pubComment + " No frame pointer: syscallbp 0.")
+		f.I("MOV", f.Arg("pub"), "A2")
+		f.I("MOV", "X2", "const_gSyscallsp(A2)")
+		f.I("MOV", "RA", "const_gSyscallpc(A2)")
+		f.I("MOV", "ZERO", "const_gSyscallbp(A2)")
+	}
 	saveFields(f, "MOV", "g", "A0", "T0", full)
 	riscv64Install(f)
 	riscv64Enter(f)

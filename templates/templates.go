@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"slices"
+	"strings"
 	"text/template"
 )
 
@@ -45,12 +46,13 @@ type Data struct {
 	Events     bool
 }
 
-// Names lists the templates, sorted; each renders the file of the same name
-// without ".tmpl".
+// Names lists the file templates, sorted; each renders the file of the same
+// name without ".tmpl". Templates defined inside them (fragments used in more
+// than one place) are not files.
 func Names() []string {
 	var names []string
 	for _, t := range all.Templates() {
-		if t.Name() != "" {
+		if strings.HasSuffix(t.Name(), ".go.tmpl") {
 			names = append(names, t.Name())
 		}
 	}

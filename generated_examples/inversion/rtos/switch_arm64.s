@@ -8,12 +8,14 @@
 //	R0	from *context (outgoing)
 //	R1	to *context (incoming); threadStart receives it as its *thread
 //	g	R28, the running goroutine
-//	R2-R7	scratch
+//	R2-R7	scratch; R3 pub (gc: collect)
 //	R29	frame pointer, R30 link register: saved and restored
 
-// func switchTo(from, to *context)
-// switchTo saves the running context in from and resumes to.
-TEXT ·switchTo(SB), NOSPLIT, $0-16
+// func switchTo(from, to *context, pub *gobj)
+// switchTo saves the running context in from and resumes to. It also
+// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
+// the holder g that publishes from (gc: collect), or scratch space.
+TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVD	from+0(FP), R0
 	MOVD	to+8(FP), R1
 	// Save the resume point: the return PC (LR), the caller's SP (switchTo has
@@ -22,17 +24,18 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVD	R30, context_pc(R0)
 	MOVD	RSP, R2
 	MOVD	R2, context_sp(R0)
-	// Save the outgoing stack's g fields, install the incoming ones.
-	MOVD	const_gStackLo(g), R2
-	MOVD	R2, context_lo(R0)
-	MOVD	const_gStackHi(g), R2
-	MOVD	R2, context_hi(R0)
+	// gc: collect: the same resume point into the holder g pub, in the shape
+	// the unwinder starts from (holder.replace).
+	MOVD	pub+16(FP), R3
+	MOVD	R2, const_gSyscallsp(R3)
+	MOVD	R30, const_gSyscallpc(R3)
+	MOVD	R29, const_gSyscallbp(R3)
+	// Save the outgoing thread's defer and panic chains (its stack bounds
+	// never change), install the incoming context's g fields.
 	MOVD	const_gPanic(g), R2
 	MOVD	R2, context_panicp(R0)
 	MOVD	const_gDefer(g), R2
 	MOVD	R2, context_deferp(R0)
-	MOVD	const_gStktopsp(g), R2
-	MOVD	R2, context_topsp(R0)
 	MOVD	context_lo(R1), R2
 	MOVD	R2, const_gStackLo(g)
 	MOVD	context_hi(R1), R2

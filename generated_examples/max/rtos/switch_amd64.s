@@ -9,6 +9,8 @@
 //	DX	to *context (incoming); threadStart receives it as its *thread
 //	CX	g, loaded from thread-local storage
 //	BX	scratch; then the incoming resume PC
+//	SI	the outgoing SP (scratch later)
+//	DI	pub (gc: collect)
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
@@ -20,8 +22,8 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
 	MOVQ	BX, context_pc(AX)
-	LEAQ	from+0(FP), BX
-	MOVQ	BX, context_sp(AX)
+	LEAQ	from+0(FP), SI
+	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
 	// Save the outgoing thread's defer and panic chains (its stack bounds
 	// never change), install the incoming context's g fields.
@@ -80,8 +82,8 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
 	MOVQ	BX, context_pc(AX)
-	LEAQ	from+0(FP), BX
-	MOVQ	BX, context_sp(AX)
+	LEAQ	from+0(FP), SI
+	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOVQ	const_gStackLo(CX), BX

@@ -8,7 +8,7 @@
 //	R0	from *context (outgoing)
 //	R1	to *context (incoming); threadStart receives it as its *thread
 //	g	R28, the running goroutine
-//	R2-R7	scratch
+//	R2-R7	scratch; R3 pub (gc: collect)
 //	R29	frame pointer, R30 link register: saved and restored
 
 // func switchTo(from, to *context)

@@ -8,6 +8,7 @@
 //	A0	from *context (outgoing)
 //	A1	to *context (incoming); threadStart receives it as its *thread
 //	g	X27, the running goroutine
+//	A2	pub (gc: collect)
 //	T0-T5	scratch
 //	RA	return address: saved, and restored as the resume PC
 

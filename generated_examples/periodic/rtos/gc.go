@@ -410,7 +410,6 @@ func (im *image) str(a, n uintptr) string {
 type holder struct {
 	g         *gobj
 	published bool // the g describes a suspended context, not the holder
-	ctx       int8 // that context, while published
 	claimed   bool // acquire took goroutineProfiled from absent
 	locked    bool // acquire took the scan bit
 	// The holder's own g values while published: stack lo, hi, stktopsp,
@@ -426,25 +425,27 @@ type gcState struct {
 	holders [NumThreads + 1]holder
 	done    chan struct{}  // closed by Close: the holders return
 	exited  sync.WaitGroup // the holders that have not returned yet
-	// heldBy is, per context (the threads, then the scheduler's), the
-	// holder that publishes it, or -1; free has a bit per unpublished holder.
-	heldBy [NumThreads + 1]int8
-	free   uint64
+	// free has a bit per unpublished holder (context.held says which holder
+	// publishes a context).
+	free uint64
 	// The switch in progress, finished on the incoming stack: the contexts
 	// (from -1: the outgoing one has finished) and the one holder it uses
 	// (-1: none).
 	from, to, h int8
-	// runner is the g of the goroutine in Run (bind), locks the m.locks a
-	// switch in progress raised (mlocks).
+	// runner is the g of the goroutine in Run (bind).
 	runner *gobj
-	locks  *int32
+	// fast: the switch in progress took the fast path (tryGCSwitch), and
+	// switchTo published the outgoing resume point itself. Other switches
+	// have it write that into scratch.
+	fast    bool
+	scratch [gSyscallbp/unsafe.Sizeof(uintptr(0)) + 1]uintptr
 	// waits counts switches that the ordering rule deferred, waited the
 	// time they spent waiting.
 	waits  uint64
 	waited time.Duration
 }
 
-// schedHolder is the scheduler's context index in heldBy.
+// schedHolder is the scheduler's context index (ctxOf).
 const schedHolder = NumThreads
 
 // startHolders starts one parked holder per context and waits until all are
@@ -453,7 +454,7 @@ func (rt *Runtime) startHolders() error {
 	rt.gcs.done = make(chan struct{})
 	for i := range rt.gcs.holders {
 		h := &rt.gcs.holders[i]
-		rt.gcs.heldBy[i] = -1
+		rt.ctxOf(int8(i)).held = -1
 		rt.gcs.free |= 1 << i
 		got := make(chan *gobj)
 		rt.gcs.exited.Add(1)
@@ -656,14 +657,14 @@ func (rt *Runtime) ctxOf(i int8) *context {
 // finished and needs no publishing) to index to, retrying while the ordering
 // rule refuses the switch. A refusal yields the goroutine to the Go
 // scheduler, which lets the collector scan what it must first.
-func (rt *Runtime) gcSwitch(from, to int8, fromCtx *context) {
-	if !rt.tryGCSwitch(from, to, fromCtx) {
-		rt.gcWait(from, to, fromCtx)
+func (rt *Runtime) gcSwitch(from, to int8, fromCtx, toCtx *context) {
+	if !rt.tryGCSwitch(from, to, fromCtx, toCtx) {
+		rt.gcWait(from, to, fromCtx, toCtx)
 	}
 }
 
 // gcWait retries a switch that the ordering rule refused.
-func (rt *Runtime) gcWait(from, to int8, fromCtx *context) {
+func (rt *Runtime) gcWait(from, to int8, fromCtx, toCtx *context) {
 	rt.gcs.waits++
 	start, base := time.Now(), rt.gcs.waited
 	for {
@@ -671,7 +672,7 @@ func (rt *Runtime) gcWait(from, to int8, fromCtx *context) {
 		// Updated before each attempt: a successful one returns only when
 		// this context runs again.
 		rt.gcs.waited = base + time.Since(start)
-		if rt.tryGCSwitch(from, to, fromCtx) {
+		if rt.tryGCSwitch(from, to, fromCtx, toCtx) {
 			return
 		}
 	}
@@ -688,11 +689,80 @@ func (rt *Runtime) gcWait(from, to int8, fromCtx *context) {
 // incoming context's holder free.
 //
 //go:nosplit
-func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
+func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx, toCtx *context) bool {
+	if from >= 0 && rt.fastSwitch(fromCtx, toCtx) {
+		return true
+	}
 	s := &rt.gcs
-	s.locks = s.mlocks()
-	*s.locks++
-	hi := s.heldBy[to]
+	locks := s.mlocks()
+	*locks++
+	if !rt.gcSwitchSlow(from, to, toCtx.held) {
+		*locks--
+		return false
+	}
+	switchTo(fromCtx, toCtx, (*gobj)(unsafe.Pointer(&s.scratch)))
+	s.switched(rt)
+	return true
+}
+
+// fastSwitch does the common switch, from a live context to one that a
+// holder publishes, outside a mark phase and with neither the execution
+// tracer nor a goroutine profile running; or returns false, having done
+// nothing, when the switch must take the slow path. Yield has its own copy.
+//
+// Nothing can look at a holder during such a switch (each of those begins
+// with a stop-the-world, which the raised m.locks holds off), so the holder
+// needs no scan bit and no claim: the outgoing context is published in it
+// before the switch, all but the resume point, which switchTo writes into
+// it as it saves it.
+//
+//go:nosplit
+func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
+	s := &rt.gcs
+	locks := s.mlocks()
+	*locks++
+	if hi := toCtx.held; hi < 0 || writeBarrier.enabled || trace.IsEnabled() || s.profiling() {
+		*locks--
+		return false
+	} else {
+		s.fast = true
+		g, r := s.holders[hi].g, unsafe.Pointer(s.runner)
+		p := unsafe.Pointer(g)
+		*(*uintptr)(unsafe.Add(p, gStackLo)) = fromCtx.lo
+		*(*uintptr)(unsafe.Add(p, gStackHi)) = fromCtx.hi
+		*(*uintptr)(unsafe.Add(p, gStktopsp)) = fromCtx.topsp
+		// What switchTo saves as the outgoing context's _panic and _defer.
+		*(*uintptr)(unsafe.Add(p, gPanic)) = *(*uintptr)(unsafe.Add(r, gPanic))
+		*(*uintptr)(unsafe.Add(p, gDefer)) = *(*uintptr)(unsafe.Add(r, gDefer))
+		fromCtx.held, toCtx.held = hi, -1
+		switchTo(fromCtx, toCtx, g)
+		// s.switched(rt), written out.
+		if s.fast {
+			*s.mlocks()--
+		} else {
+			rt.gcSwitchedSlow()
+		}
+	}
+	return true
+}
+
+// gcSwitchSlow prepares a switch off the fast path: takes hi, or a free
+// holder for a new context, with its scan bit and claim as needed, or
+// returns false when the ordering rule refuses the switch.
+//
+//go:nosplit
+func (rt *Runtime) gcSwitchSlow(from, to, hi int8) bool {
+	s := &rt.gcs
+	if from == schedHolder {
+		// Run's switch into the threads: switchTo saves only _panic and
+		// _defer (a thread's stack bounds never change), and Run's stack may
+		// have moved since the last Run. Nothing can move it between here
+		// and the switch: no prologue checks the stack on this path.
+		r := unsafe.Pointer(s.runner)
+		rt.sched.lo = *(*uintptr)(unsafe.Add(r, gStackLo))
+		rt.sched.hi = *(*uintptr)(unsafe.Add(r, gStackHi))
+		rt.sched.topsp = *(*uintptr)(unsafe.Add(r, gStktopsp))
+	}
 	if hi < 0 && from >= 0 {
 		hi = int8(bits.TrailingZeros64(s.free))
 	}
@@ -704,25 +774,34 @@ func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx *context) bool {
 			r, hs := gscandone(s.runner), gscandone(h.g)
 			if from >= 0 && hs && !r || h.published && r && !hs {
 				h.release()
-				*s.locks--
 				return false
 			}
 		}
 	}
-	s.from, s.to, s.h = from, to, hi
-	switchTo(fromCtx, rt.ctxOf(to))
-	rt.gcSwitched()
+	s.fast, s.from, s.to, s.h = false, from, to, hi
 	return true
 }
 
-// gcSwitched finishes a switch on the incoming stack: publishes the outgoing
-// context in the switch's holder, or withdraws the incoming one from it, and
-// releases the holder.
+// switched finishes a switch on the incoming stack: it lowers m.locks
+// after a fast one (fastSwitch); otherwise gcSwitchedSlow publishes the
+// outgoing context in the switch's holder, or withdraws the incoming one
+// from it, and releases the holder.
 //
 //go:nosplit
-func (rt *Runtime) gcSwitched() {
+func (s *gcState) switched(rt *Runtime) {
+	if s.fast {
+		*s.mlocks()--
+		return
+	}
+	rt.gcSwitchedSlow()
+}
+
+// gcSwitchedSlow is switched off the fast path.
+//
+//go:nosplit
+func (rt *Runtime) gcSwitchedSlow() {
 	s := &rt.gcs
-	s.heldBy[s.to] = -1
+	rt.ctxOf(s.to).held = -1
 	if s.h >= 0 {
 		h := &s.holders[s.h]
 		switch {
@@ -736,35 +815,36 @@ func (rt *Runtime) gcSwitched() {
 			s.free &^= 1 << s.h
 		}
 		if s.from >= 0 {
-			h.ctx = s.from
-			s.heldBy[s.from] = s.h
+			rt.ctxOf(s.from).held = s.h
 		}
 		h.release()
 	}
-	*s.locks--
+	*s.mlocks()--
 }
 
 // threadEntered runs first on a new thread's stack, called by threadStart.
 //
 //go:nosplit
 func threadEntered(t *thread) {
-	t.rt.gcSwitched()
+	t.rt.gcs.switched(t.rt)
 }
 
 // withdrawAll takes back what stopped threads left published when Run ended.
 func (rt *Runtime) withdrawAll() {
-	for i := range rt.gcs.holders {
-		h := &rt.gcs.holders[i]
-		if h.published {
-			locks := rt.gcs.mlocks()
-			*locks++
-			h.acquire(rt.gcs.profiling(), scanLocking(writeBarrier.enabled))
-			h.withdraw()
-			h.release()
-			*locks--
-			rt.gcs.heldBy[h.ctx] = -1
-			rt.gcs.free |= 1 << i
+	for i := range int8(NumThreads + 1) {
+		c := rt.ctxOf(i)
+		if c.held < 0 {
+			continue
 		}
+		h := &rt.gcs.holders[c.held]
+		locks := rt.gcs.mlocks()
+		*locks++
+		h.acquire(rt.gcs.profiling(), scanLocking(writeBarrier.enabled))
+		h.withdraw()
+		h.release()
+		*locks--
+		rt.gcs.free |= 1 << c.held
+		c.held = -1
 	}
 }
 

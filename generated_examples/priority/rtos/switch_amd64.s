@@ -9,10 +9,14 @@
 //	DX	to *context (incoming); threadStart receives it as its *thread
 //	CX	g, loaded from thread-local storage
 //	BX	scratch; then the incoming resume PC
+//	SI	the outgoing SP (scratch later)
+//	DI	pub (gc: collect)
 
-// func switchTo(from, to *context)
-// switchTo saves the running context in from and resumes to.
-TEXT ·switchTo(SB), NOSPLIT, $0-16
+// func switchTo(from, to *context, pub *gobj)
+// switchTo saves the running context in from and resumes to. It also
+// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
+// the holder g that publishes from (gc: collect), or scratch space.
+TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVQ	from+0(FP), AX
 	MOVQ	to+8(FP), DX
 	MOVQ	TLS, CX
@@ -20,20 +24,21 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
 	MOVQ	BX, context_pc(AX)
-	LEAQ	from+0(FP), BX
-	MOVQ	BX, context_sp(AX)
+	LEAQ	from+0(FP), SI
+	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
-	// Save the outgoing stack's g fields, install the incoming ones.
-	MOVQ	const_gStackLo(CX), BX
-	MOVQ	BX, context_lo(AX)
-	MOVQ	const_gStackHi(CX), BX
-	MOVQ	BX, context_hi(AX)
+	// gc: collect: the same resume point into the holder g pub, in the shape
+	// the unwinder starts from (holder.replace).
+	MOVQ	pub+16(FP), DI
+	MOVQ	BX, const_gSyscallpc(DI)
+	MOVQ	SI, const_gSyscallsp(DI)
+	MOVQ	BP, const_gSyscallbp(DI)
+	// Save the outgoing thread's defer and panic chains (its stack bounds
+	// never change), install the incoming context's g fields.
 	MOVQ	const_gPanic(CX), BX
 	MOVQ	BX, context_panicp(AX)
 	MOVQ	const_gDefer(CX), BX
 	MOVQ	BX, context_deferp(AX)
-	MOVQ	const_gStktopsp(CX), BX
-	MOVQ	BX, context_topsp(AX)
 	MOVQ	context_lo(DX), BX
 	MOVQ	BX, const_gStackLo(CX)
 	MOVQ	context_hi(DX), BX

@@ -8,29 +8,33 @@
 //	A0	from *context (outgoing)
 //	A1	to *context (incoming); threadStart receives it as its *thread
 //	g	X27, the running goroutine
+//	A2	pub (gc: collect)
 //	T0-T5	scratch
 //	RA	return address: saved, and restored as the resume PC
 
-// func switchTo(from, to *context)
-// switchTo saves the running context in from and resumes to.
-TEXT ·switchTo(SB), NOSPLIT, $0-16
+// func switchTo(from, to *context, pub *gobj)
+// switchTo saves the running context in from and resumes to. It also
+// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
+// the holder g that publishes from (gc: collect), or scratch space.
+TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOV	from+0(FP), A0
 	MOV	to+8(FP), A1
 	// Save the resume point: the return PC (RA) and the caller's SP (switchTo
 	// has no frame).
 	MOV	RA, context_pc(A0)
 	MOV	X2, context_sp(A0)
-	// Save the outgoing stack's g fields, install the incoming ones.
-	MOV	const_gStackLo(g), T0
-	MOV	T0, context_lo(A0)
-	MOV	const_gStackHi(g), T0
-	MOV	T0, context_hi(A0)
+	// gc: collect: the same resume point into the holder g pub, in the shape
+	// the unwinder starts from (holder.replace). No frame pointer: syscallbp 0.
+	MOV	pub+16(FP), A2
+	MOV	X2, const_gSyscallsp(A2)
+	MOV	RA, const_gSyscallpc(A2)
+	MOV	ZERO, const_gSyscallbp(A2)
+	// Save the outgoing thread's defer and panic chains (its stack bounds
+	// never change), install the incoming context's g fields.
 	MOV	const_gPanic(g), T0
 	MOV	T0, context_panicp(A0)
 	MOV	const_gDefer(g), T0
 	MOV	T0, context_deferp(A0)
-	MOV	const_gStktopsp(g), T0
-	MOV	T0, context_topsp(A0)
 	MOV	context_lo(A1), T0
 	MOV	T0, const_gStackLo(g)
 	MOV	context_hi(A1), T0

@@ -7,10 +7,12 @@ package rtos
 // of a thread ends at.
 const startFrame = 24
 
-// switchTo saves the running context in from and resumes to.
+// switchTo saves the running context in from and resumes to. It also
+// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
+// the holder g that publishes from (gc: collect), or scratch space.
 //
 //go:noescape
-func switchTo(from *context, to *context)
+func switchTo(from *context, to *context, pub *gobj)
 
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
