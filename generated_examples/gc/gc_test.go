@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
@@ -569,13 +570,39 @@ func recoverErr(r any) error {
 // thread from its switch down to threadStart, and the stack of the goroutine
 // in Run down to the test that called Run. A collection at the same point
 // scans both with the runtime's strict unwinder, which throws on a frame it
-// cannot unwind.
+// cannot unwind. Both ways a switch publishes are covered: the slow path
+// (tryGCSwitch, here a thread's first Yield, to a thread that has not run
+// yet) and the fast path Yield has written out (a Yield to a suspended
+// thread outside a mark phase; switchTo writes the resume point into the
+// holder itself).
 func TestSuspendedTracebacks(t *testing.T) {
+	t.Run("slow", func(t *testing.T) { suspendedTracebacks(t, false) })
+	t.Run("fast", func(t *testing.T) {
+		// No mark phase may begin on its own before the Yield under test.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		suspendedTracebacks(t, true)
+	})
+}
+
+// suspendedTracebacks: Lists yields to Maps, which dumps every goroutine's
+// stack. With fast, Maps has run and yielded back first, so Lists' second
+// Yield goes to a suspended Maps.
+func suspendedTracebacks(t *testing.T, fast bool) {
 	var dump string
 	nop := func(*rtos.Runtime) {}
+	lists := suspendedLists
+	if fast {
+		lists = func(rt *rtos.Runtime) {
+			rt.Yield()
+			suspendedLists(rt)
+		}
+	}
 	rt, err := rtos.New(rtos.Threads{
-		Lists: suspendedLists,
-		Maps: func(*rtos.Runtime) {
+		Lists: lists,
+		Maps: func(rt *rtos.Runtime) {
+			if fast {
+				rt.Yield()
+			}
 			runtime.GC()
 			buf := make([]byte, 1<<20)
 			dump = string(buf[:runtime.Stack(buf, true)])
@@ -614,8 +641,8 @@ func TestSuspendedTracebacks(t *testing.T) {
 		return found
 	}
 	const main, pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc.", "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
-	thread := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
-	sched := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Run", main+"TestSuspendedTracebacks", "testing.tRunner")
+	thread := inOrder(pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
+	sched := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Run", main+"suspendedTracebacks", "testing.tRunner")
 	if len(thread) != 1 || len(sched) != 1 {
 		t.Fatalf("want one holder showing the suspended thread and one showing Run's stack, got %d and %d:\n%s", len(thread), len(sched), dump)
 	}
@@ -623,6 +650,14 @@ func TestSuspendedTracebacks(t *testing.T) {
 		if !strings.Contains(b, "[chan receive]") || !strings.Contains(b, "created by "+pkg+"(*Runtime).startHolders") {
 			t.Errorf("not a holder goroutine:\n%s", b)
 		}
+	}
+	// The innermost frame is the function that called switchTo.
+	innermost := pkg + "(*Runtime).tryGCSwitch("
+	if fast {
+		innermost = pkg + "(*Runtime).Yield("
+	}
+	if lines := strings.SplitN(thread[0], "\n", 3); len(lines) < 2 || !strings.HasPrefix(lines[1], innermost) {
+		t.Errorf("the suspended thread's innermost frame is not %s):\n%s", innermost, thread[0])
 	}
 	t.Logf("the suspended thread, as its holder shows it:\n%s", thread[0])
 }
