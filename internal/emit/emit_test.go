@@ -1,6 +1,9 @@
 package emit
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"maps"
 	"strings"
 	"testing"
@@ -138,4 +141,62 @@ func TestGCMode(t *testing.T) {
 			t.Errorf("gc: collect switcher for %s has threadExit (finished threads leave through their holder):\n%s", arch, s)
 		}
 	}
+}
+
+// TestMlocksCallersNosplit: every function of a gc: collect package that
+// reads the M's address to raise its m.locks (mlocks) is nosplit. A Go
+// function that is not can be preempted asynchronously between the read and
+// the increment and resume on another M, raising the wrong M's m.locks.
+func TestMlocksCallersNosplit(t *testing.T) {
+	for _, cfg := range []string{
+		"package: p\nthreads:\n  - {name: a}\n  - {name: b}\n",
+		"package: p\nscheduler: {time_slice: 10ms}\nthreads:\n  - {name: a}\n  - {name: b}\n",
+	} {
+		fs := files(t, cfg)
+		callers := 0
+		for _, name := range []string{"runtime.go", "gc.go", "services.go"} {
+			src, ok := fs[name]
+			if !ok {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range f.Decls {
+				fn, ok := d.(*ast.FuncDecl)
+				if !ok || fn.Body == nil {
+					continue
+				}
+				calls := false
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					if c, ok := n.(*ast.CallExpr); ok {
+						if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "mlocks" {
+							calls = true
+						}
+					}
+					return true
+				})
+				if !calls {
+					continue
+				}
+				callers++
+				if fn.Doc == nil || !hasDirective(fn.Doc, "//go:nosplit") {
+					t.Errorf("%s: %s raises m.locks but is not //go:nosplit", name, fn.Name.Name)
+				}
+			}
+		}
+		if callers < 3 {
+			t.Errorf("found %d functions that call mlocks; the check looks at the wrong code", callers)
+		}
+	}
+}
+
+func hasDirective(g *ast.CommentGroup, d string) bool {
+	for _, c := range g.List {
+		if c.Text == d {
+			return true
+		}
+	}
+	return false
 }

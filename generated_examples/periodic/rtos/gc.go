@@ -513,8 +513,9 @@ func (s *gcState) bind() {
 // (asynchronously or at a prologue) nor stops the world, so nothing can
 // observe a switch half done, and the goroutine stays on that M. Run does
 // not lock its OS thread: between switches the goroutine may move to another
-// M, so each switch reads its M again (in a nosplit function, where it
-// cannot be preempted between the read and the increment).
+// M, so each switch reads its M again. Every function that calls mlocks
+// is nosplit, so the runtime cannot preempt it asynchronously between the
+// read and the increment (internal/emit checks it).
 //
 //go:nosplit
 func (s *gcState) mlocks() *int32 {
@@ -832,20 +833,27 @@ func threadEntered(t *thread) {
 // withdrawAll takes back what stopped threads left published when Run ended.
 func (rt *Runtime) withdrawAll() {
 	for i := range int8(NumThreads + 1) {
-		c := rt.ctxOf(i)
-		if c.held < 0 {
-			continue
+		if c := rt.ctxOf(i); c.held >= 0 {
+			rt.withdrawCtx(c)
 		}
-		h := &rt.gcs.holders[c.held]
-		locks := rt.gcs.mlocks()
-		*locks++
-		h.acquire(rt.gcs.profiling(), scanLocking(writeBarrier.enabled))
-		h.withdraw()
-		h.release()
-		*locks--
-		rt.gcs.free |= 1 << c.held
-		c.held = -1
 	}
+}
+
+// withdrawCtx gives the holder that publishes c its own values back. It is
+// nosplit, like every function that raises m.locks: the Go runtime cannot
+// preempt it between reading the M and raising its m.locks.
+//
+//go:nosplit
+func (rt *Runtime) withdrawCtx(c *context) {
+	h := &rt.gcs.holders[c.held]
+	locks := rt.gcs.mlocks()
+	*locks++
+	h.acquire(rt.gcs.profiling(), scanLocking(writeBarrier.enabled))
+	h.withdraw()
+	h.release()
+	*locks--
+	rt.gcs.free |= 1 << c.held
+	c.held = -1
 }
 
 var gcProbe struct {

@@ -350,6 +350,13 @@ func (rt *Runtime) Run() error {
 // Yield gives the CPU to the next ready thread of the highest priority,
 // round-robin among equals. It returns at once when the caller is the only
 // such thread.
+//
+// Yield is nosplit, which also keeps the Go runtime from preempting it
+// asynchronously anywhere in it: its written-out fast path reads the M's
+// address and raises its m.locks, and a preemption between the two could
+// move the goroutine to another M.
+//
+//go:nosplit
 func (rt *Runtime) Yield() error {
 	cur := rt.self()
 	if cur == nil {
