@@ -139,17 +139,8 @@ func amd64Switch(f *Func, full, fresh bool) {
 	loadG(f, "CX")
 	f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
 	f.I("MOVQ", "0(SP)", "BX")
-	f.I("MOVQ", "BX", "context_pc(AX)")
 	f.I("LEAQ", f.Arg("from"), "SI")
-	f.I("MOVQ", "SI", "context_sp(AX)")
-	f.I("MOVQ", "BP", "context_bp(AX)")
-	if f.hasParam("pub") {
-		f.Comment(pubComment)
-		f.I("MOVQ", f.Arg("pub"), "DI")
-		f.I("MOVQ", "BX", "const_gSyscallpc(DI)")
-		f.I("MOVQ", "SI", "const_gSyscallsp(DI)")
-		f.I("MOVQ", "BP", "const_gSyscallbp(DI)")
-	}
+	saveResume(f, "MOVQ", "AX", "DI", "BX", "SI", "BP")
 	saveFields(f, "MOVQ", "CX", "AX", "BX", full)
 	amd64Install(f)
 	amd64Enter(f, fresh)

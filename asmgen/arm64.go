@@ -146,17 +146,8 @@ func arm64Switch(f *Func, full bool) {
 	f.I("MOVD", f.Arg("from"), "R0")
 	f.I("MOVD", f.Arg("to"), "R1")
 	f.Comment("Save the resume point: the return PC (LR), the caller's SP (" + f.Name + " has\nno frame) and FP.")
-	f.I("MOVD", "R29", "context_bp(R0)")
-	f.I("MOVD", "R30", "context_pc(R0)")
 	f.I("MOVD", "RSP", "R2")
-	f.I("MOVD", "R2", "context_sp(R0)")
-	if f.hasParam("pub") {
-		f.Comment(pubComment)
-		f.I("MOVD", f.Arg("pub"), "R3")
-		f.I("MOVD", "R2", "const_gSyscallsp(R3)")
-		f.I("MOVD", "R30", "const_gSyscallpc(R3)")
-		f.I("MOVD", "R29", "const_gSyscallbp(R3)")
-	}
+	saveResume(f, "MOVD", "R0", "R3", "R30", "R2", "R29")
 	saveFields(f, "MOVD", "g", "R0", "R2", full)
 	arm64Install(f)
 	arm64Enter(f)

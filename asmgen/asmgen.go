@@ -310,9 +310,28 @@ func (f *Func) hasParam(name string) bool {
 	return false
 }
 
-// pubComment introduces the stores of the resume point into pub.
-const pubComment = "gc: collect: the same resume point into the holder g pub, in the shape\n" +
-	"the unwinder starts from (holder.replace)."
+// saveResume writes the save of the resume point — the return PC, SP and
+// frame pointer in the operands pc, sp and bp — into the context in register
+// ctx and, when f has the argument pub (gc: collect), into the syscallpc,
+// syscallsp and syscallbp of the holder g pub, loaded into register pubReg.
+// bp "ZERO" is riscv64's, which keeps no frame pointer: context_bp then stays
+// 0 and the holder gets 0.
+func saveResume(f *Func, mov, ctx, pubReg, pc, sp, bp string) {
+	f.I(mov, pc, "context_pc("+ctx+")")
+	f.I(mov, sp, "context_sp("+ctx+")")
+	if bp != "ZERO" {
+		f.I(mov, bp, "context_bp("+ctx+")")
+	}
+	if !f.hasParam("pub") {
+		return
+	}
+	f.Comment("gc: collect: the same resume point into the holder g pub, in the shape\n" +
+		"the unwinder starts from (holder.replace).")
+	f.I(mov, f.Arg("pub"), pubReg)
+	f.I(mov, pc, "const_gSyscallpc("+pubReg+")")
+	f.I(mov, sp, "const_gSyscallsp("+pubReg+")")
+	f.I(mov, bp, "const_gSyscallbp("+pubReg+")")
+}
 
 // switchFromRunFunc is switchTo for Run's switch into the threads, which
 // also saves the stack bounds and stktopsp of Run's own stack.

@@ -133,15 +133,7 @@ func riscv64Switch(f *Func, full bool) {
 	f.I("MOV", f.Arg("from"), "A0")
 	f.I("MOV", f.Arg("to"), "A1")
 	f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
-	f.I("MOV", "RA", "context_pc(A0)")
-	f.I("MOV", "X2", "context_sp(A0)")
-	if f.hasParam("pub") {
-		f.Comment(pubComment + " No frame pointer: syscallbp 0.")
-		f.I("MOV", f.Arg("pub"), "A2")
-		f.I("MOV", "X2", "const_gSyscallsp(A2)")
-		f.I("MOV", "RA", "const_gSyscallpc(A2)")
-		f.I("MOV", "ZERO", "const_gSyscallbp(A2)")
-	}
+	saveResume(f, "MOV", "A0", "A2", "RA", "X2", "ZERO")
 	saveFields(f, "MOV", "g", "A0", "T0", full)
 	riscv64Install(f)
 	riscv64Enter(f)

@@ -21,8 +21,8 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVQ	0(CX)(TLS*1), CX
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
-	MOVQ	BX, context_pc(AX)
 	LEAQ	from+0(FP), SI
+	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
 	// Save the outgoing thread's defer and panic chains (its stack bounds
@@ -81,8 +81,8 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVQ	0(CX)(TLS*1), CX
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
-	MOVQ	BX, context_pc(AX)
 	LEAQ	from+0(FP), SI
+	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
 	// Save the outgoing stack's g fields, install the incoming ones.

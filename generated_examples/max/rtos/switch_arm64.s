@@ -18,10 +18,10 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVD	to+8(FP), R1
 	// Save the resume point: the return PC (LR), the caller's SP (switchTo has
 	// no frame) and FP.
-	MOVD	R29, context_bp(R0)
-	MOVD	R30, context_pc(R0)
 	MOVD	RSP, R2
+	MOVD	R30, context_pc(R0)
 	MOVD	R2, context_sp(R0)
+	MOVD	R29, context_bp(R0)
 	// Save the outgoing thread's defer and panic chains (its stack bounds
 	// never change), install the incoming context's g fields.
 	MOVD	const_gPanic(g), R2
@@ -73,10 +73,10 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVD	to+8(FP), R1
 	// Save the resume point: the return PC (LR), the caller's SP (switchFromRun has
 	// no frame) and FP.
-	MOVD	R29, context_bp(R0)
-	MOVD	R30, context_pc(R0)
 	MOVD	RSP, R2
+	MOVD	R30, context_pc(R0)
 	MOVD	R2, context_sp(R0)
+	MOVD	R29, context_bp(R0)
 	// Save the outgoing stack's g fields, install the incoming ones.
 	MOVD	const_gStackLo(g), R2
 	MOVD	R2, context_lo(R0)

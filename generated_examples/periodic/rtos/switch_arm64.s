@@ -20,15 +20,15 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVD	to+8(FP), R1
 	// Save the resume point: the return PC (LR), the caller's SP (switchTo has
 	// no frame) and FP.
-	MOVD	R29, context_bp(R0)
-	MOVD	R30, context_pc(R0)
 	MOVD	RSP, R2
+	MOVD	R30, context_pc(R0)
 	MOVD	R2, context_sp(R0)
+	MOVD	R29, context_bp(R0)
 	// gc: collect: the same resume point into the holder g pub, in the shape
 	// the unwinder starts from (holder.replace).
 	MOVD	pub+16(FP), R3
-	MOVD	R2, const_gSyscallsp(R3)
 	MOVD	R30, const_gSyscallpc(R3)
+	MOVD	R2, const_gSyscallsp(R3)
 	MOVD	R29, const_gSyscallbp(R3)
 	// Save the outgoing thread's defer and panic chains (its stack bounds
 	// never change), install the incoming context's g fields.

@@ -23,8 +23,8 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVQ	0(CX)(TLS*1), CX
 	// Save the resume point: the return PC, the caller's SP and BP.
 	MOVQ	0(SP), BX
-	MOVQ	BX, context_pc(AX)
 	LEAQ	from+0(FP), SI
+	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
 	// gc: collect: the same resume point into the holder g pub, in the shape

@@ -24,10 +24,10 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOV	RA, context_pc(A0)
 	MOV	X2, context_sp(A0)
 	// gc: collect: the same resume point into the holder g pub, in the shape
-	// the unwinder starts from (holder.replace). No frame pointer: syscallbp 0.
+	// the unwinder starts from (holder.replace).
 	MOV	pub+16(FP), A2
-	MOV	X2, const_gSyscallsp(A2)
 	MOV	RA, const_gSyscallpc(A2)
+	MOV	X2, const_gSyscallsp(A2)
 	MOV	ZERO, const_gSyscallbp(A2)
 	// Save the outgoing thread's defer and panic chains (its stack bounds
 	// never change), install the incoming context's g fields.
