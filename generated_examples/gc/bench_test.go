@@ -58,9 +58,10 @@ func benchCollect(b *testing.B, loop bool) {
 	defer rt.Close()
 	var wg sync.WaitGroup
 	done := make(chan struct{})
+	var gcs atomic.Int64
 	if loop {
 		wg.Add(1)
-		go gcstress.Pressure(done, &wg, new(atomic.Int64))
+		go gcstress.Pressure(done, &wg, &gcs)
 	}
 	b.ResetTimer()
 	err = rt.Run()
@@ -71,6 +72,11 @@ func benchCollect(b *testing.B, loop bool) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(rt.Stats().GCWaits), "waits")
+	if loop {
+		// The collections the loop completed during the run: the switch
+		// must leave the runtime its stop-the-worlds.
+		b.ReportMetric(float64(gcs.Load()), "GCs")
+	}
 }
 
 // benchPull: next and yield of iter.Pull, one switch each.

@@ -324,7 +324,8 @@ func (rt *Runtime) Run() error {
 // Yield is nosplit, which also keeps the Go runtime from preempting it
 // asynchronously anywhere in it: its written-out fast path reads the M's
 // address and raises its m.locks, and a preemption between the two could
-// move the goroutine to another M.
+// move the goroutine to another M. Having no prologue, it checks for a
+// preemption request itself (preemptPoint).
 //
 //go:nosplit
 func (rt *Runtime) Yield() error {
@@ -332,6 +333,7 @@ func (rt *Runtime) Yield() error {
 	if cur == nil {
 		return ErrNotInThread
 	}
+	rt.gcs.preemptPoint()
 	next := rt.pick()
 	if next == cur {
 		return nil

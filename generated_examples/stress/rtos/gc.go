@@ -523,6 +523,34 @@ func (s *gcState) mlocks() *int32 {
 	return (*int32)(unsafe.Add(m, mLocks))
 }
 
+// preemptPoint lets the runtime preempt the goroutine in Run when it has
+// asked it to stop (stackPreempt in its stackguard0), as the prologue of a
+// function that is not nosplit does: it calls one, preemptPrologue, whose
+// stack check then enters the runtime's own preemption path (newstack:
+// park for a stack scan that asked for the stop, else yield). Without it,
+// threads that do little but Yield (which is nosplit) would leave the
+// runtime only its asynchronous preemption, which almost never finds them
+// at a safe point, and every stop-the-world and stack scan of that
+// goroutine would wait that long. (runtime.Gosched would not do for a
+// stack scan: it leaves the goroutine runnable for a moment only, and the
+// scan keeps missing it.)
+//
+//go:nosplit
+func (s *gcState) preemptPoint() {
+	if *(*int)(unsafe.Add(unsafe.Pointer(s.runner), gStackguard0)) == stackPreempt {
+		preemptPrologue()
+	}
+}
+
+// preemptPrologue is nothing but a prologue with a stack check: a leaf
+// function with a small frame gets none, so it calls preemptNop.
+//
+//go:noinline
+func preemptPrologue() { preemptNop() }
+
+//go:noinline
+func preemptNop() {}
+
 // scanLocking reports whether a switch must take the holder's scan bit:
 // during a mark phase (the collector takes it to scan a goroutine) and
 // while the execution tracer runs (it takes it to record a goroutine's
