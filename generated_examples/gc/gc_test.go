@@ -571,7 +571,7 @@ func recoverErr(r any) error {
 // in Run down to the test that called Run. A collection at the same point
 // scans both with the runtime's strict unwinder, which throws on a frame it
 // cannot unwind. Both ways a switch publishes are covered: the slow path
-// (tryGCSwitch, here a thread's first Yield, to a thread that has not run
+// (trySlowSwitch, here a thread's first Yield, to a thread that has not run
 // yet) and the fast path Yield has written out (a Yield to a suspended
 // thread outside a mark phase; switchTo writes the resume point into the
 // holder itself).
@@ -642,7 +642,7 @@ func suspendedTracebacks(t *testing.T, fast bool) {
 	}
 	const main, pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc.", "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
 	thread := inOrder(pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
-	sched := inOrder(pkg+"(*Runtime).tryGCSwitch", pkg+"(*Runtime).Run", main+"suspendedTracebacks", "testing.tRunner")
+	sched := inOrder(pkg+"(*Runtime).trySlowSwitch", pkg+"(*Runtime).Run", main+"suspendedTracebacks", "testing.tRunner")
 	if len(thread) != 1 || len(sched) != 1 {
 		t.Fatalf("want one holder showing the suspended thread and one showing Run's stack, got %d and %d:\n%s", len(thread), len(sched), dump)
 	}
@@ -652,7 +652,7 @@ func suspendedTracebacks(t *testing.T, fast bool) {
 		}
 	}
 	// The innermost frame is the function that called switchTo.
-	innermost := pkg + "(*Runtime).tryGCSwitch("
+	innermost := pkg + "(*Runtime).trySlowSwitch("
 	if fast {
 		innermost = pkg + "(*Runtime).Yield("
 	}

@@ -434,7 +434,7 @@ type gcState struct {
 	from, to, h int8
 	// runner is the g of the goroutine in Run (bind).
 	runner *gobj
-	// fast: the switch in progress took the fast path (tryGCSwitch), and
+	// fast: the switch in progress took the fast path (fastSwitch), and
 	// switchTo published the outgoing resume point itself. Other switches
 	// have it write that into scratch.
 	fast    bool
@@ -650,14 +650,23 @@ func (h *holder) publish(c *context) {
 //go:nosplit
 func (h *holder) replace(c *context) {
 	g := unsafe.Pointer(h.g)
-	*(*uintptr)(unsafe.Add(g, gStackLo)) = c.lo
-	*(*uintptr)(unsafe.Add(g, gStackHi)) = c.hi
-	*(*uintptr)(unsafe.Add(g, gStktopsp)) = c.topsp
-	*(*uintptr)(unsafe.Add(g, gPanic)) = c.panicp
-	*(*uintptr)(unsafe.Add(g, gDefer)) = c.deferp
+	describeStack(g, c, c.panicp, c.deferp)
 	*(*uintptr)(unsafe.Add(g, gSyscallsp)) = c.sp
 	*(*uintptr)(unsafe.Add(g, gSyscallpc)) = c.pc
 	*(*uintptr)(unsafe.Add(g, gSyscallbp)) = c.bp
+}
+
+// describeStack makes the holder g g describe c's stack: its bounds and
+// stktopsp, and the _panic and _defer chains given (c's saved ones, or on the
+// fast path the running goroutine's, which switchTo is about to save).
+//
+//go:nosplit
+func describeStack(g unsafe.Pointer, c *context, panicp, deferp uintptr) {
+	*(*uintptr)(unsafe.Add(g, gStackLo)) = c.lo
+	*(*uintptr)(unsafe.Add(g, gStackHi)) = c.hi
+	*(*uintptr)(unsafe.Add(g, gStktopsp)) = c.topsp
+	*(*uintptr)(unsafe.Add(g, gPanic)) = panicp
+	*(*uintptr)(unsafe.Add(g, gDefer)) = deferp
 }
 
 // withdraw gives h's g its own values back. h is acquired.
@@ -722,10 +731,25 @@ func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx, toCtx *context) bool {
 	if from >= 0 && rt.fastSwitch(fromCtx, toCtx) {
 		return true
 	}
+	return rt.trySlowSwitch(from, to, fromCtx, toCtx)
+}
+
+// slowSwitch is gcSwitch for a caller that has just found the fast path
+// closed (Yield): the first attempt goes straight to the slow path.
+func (rt *Runtime) slowSwitch(from, to int8, fromCtx, toCtx *context) {
+	if !rt.trySlowSwitch(from, to, fromCtx, toCtx) {
+		rt.gcWait(from, to, fromCtx, toCtx)
+	}
+}
+
+// trySlowSwitch is tryGCSwitch off the fast path.
+//
+//go:nosplit
+func (rt *Runtime) trySlowSwitch(from, to int8, fromCtx, toCtx *context) bool {
 	s := &rt.gcs
 	locks := s.mlocks()
 	*locks++
-	if !rt.gcSwitchSlow(from, to, toCtx.held) {
+	if !rt.slowPrepare(from, to, toCtx.held) {
 		*locks--
 		return false
 	}
@@ -756,13 +780,8 @@ func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
 	} else {
 		s.fast = true
 		g, r := s.holders[hi].g, unsafe.Pointer(s.runner)
-		p := unsafe.Pointer(g)
-		*(*uintptr)(unsafe.Add(p, gStackLo)) = fromCtx.lo
-		*(*uintptr)(unsafe.Add(p, gStackHi)) = fromCtx.hi
-		*(*uintptr)(unsafe.Add(p, gStktopsp)) = fromCtx.topsp
-		// What switchTo saves as the outgoing context's _panic and _defer.
-		*(*uintptr)(unsafe.Add(p, gPanic)) = *(*uintptr)(unsafe.Add(r, gPanic))
-		*(*uintptr)(unsafe.Add(p, gDefer)) = *(*uintptr)(unsafe.Add(r, gDefer))
+		// _panic and _defer as switchTo is about to save them.
+		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
 		fromCtx.held, toCtx.held = hi, -1
 		switchTo(fromCtx, toCtx, g)
 		// s.switched(rt), written out.
@@ -775,12 +794,12 @@ func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
 	return true
 }
 
-// gcSwitchSlow prepares a switch off the fast path: takes hi, or a free
+// slowPrepare prepares a switch off the fast path: takes hi, or a free
 // holder for a new context, with its scan bit and claim as needed, or
 // returns false when the ordering rule refuses the switch.
 //
 //go:nosplit
-func (rt *Runtime) gcSwitchSlow(from, to, hi int8) bool {
+func (rt *Runtime) slowPrepare(from, to, hi int8) bool {
 	s := &rt.gcs
 	if from == schedHolder {
 		// Run's switch into the threads: switchTo saves only _panic and

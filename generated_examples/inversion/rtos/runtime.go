@@ -369,17 +369,12 @@ func (rt *Runtime) Yield() error {
 	*locks++
 	if hi := toCtx.held; hi < 0 || writeBarrier.enabled || trace.IsEnabled() || s.profiling() {
 		*locks--
-		rt.gcSwitch(int8(cur.id), int8(next.id), fromCtx, toCtx)
+		rt.slowSwitch(int8(cur.id), int8(next.id), fromCtx, toCtx)
 	} else {
 		s.fast = true
 		g, r := s.holders[hi].g, unsafe.Pointer(s.runner)
-		p := unsafe.Pointer(g)
-		*(*uintptr)(unsafe.Add(p, gStackLo)) = fromCtx.lo
-		*(*uintptr)(unsafe.Add(p, gStackHi)) = fromCtx.hi
-		*(*uintptr)(unsafe.Add(p, gStktopsp)) = fromCtx.topsp
-		// What switchTo saves as the outgoing context's _panic and _defer.
-		*(*uintptr)(unsafe.Add(p, gPanic)) = *(*uintptr)(unsafe.Add(r, gPanic))
-		*(*uintptr)(unsafe.Add(p, gDefer)) = *(*uintptr)(unsafe.Add(r, gDefer))
+		// _panic and _defer as switchTo is about to save them.
+		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
 		fromCtx.held, toCtx.held = hi, -1
 		switchTo(fromCtx, toCtx, g)
 		// s.switched(rt), written out.
