@@ -310,7 +310,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("MOVQ", "const_gStackLo(CX)", "R8")
 	h.I("CMPQ", "R8", "(thread_ctx+context_lo)(BX)")
 	h.I("JNE", "unsafe")
-	h.I("CMPL", "const_gStatus(CX)", "$2") // _Grunning
+	h.I("CMPL", "const_gStatus(CX)", "$const_gStatusRunning")
 	h.I("JNE", "unsafe")
 	h.I("MOVQ", "const_gM(CX)", "R9")
 	h.I("CMPL", "const_mLocks(R9)", "$0")

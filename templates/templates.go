@@ -20,11 +20,9 @@ var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=e
 
 // Data is what the templates may use.
 type Data struct {
-	Header    string // the "Code generated" line
-	Package   string
-	Guard     bool   // guard pages below the stacks
-	GoVersion string // e.g. "go1.26"
-	GoNext    string // the first release not supported, e.g. "go1.27"
+	Header  string // the "Code generated" line and the file's build constraint
+	Package string
+	Guard   bool // guard pages below the stacks
 	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go
 	// expression ("10 * time.Millisecond").
 	Preempt bool

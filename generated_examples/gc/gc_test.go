@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -345,7 +346,9 @@ func TestHolders(t *testing.T) {
 func TestOffsetsMatchDWARF(t *testing.T) {
 	consts := map[string]int64{}
 	fset := token.NewFileSet()
-	for _, name := range []string{"rtos/layout.go", "rtos/gc.go"} {
+	// The facts of the Go release this test runs with: goruntime_go1_26.go.
+	release := regexp.MustCompile(`^go1\.\d+`).FindString(runtime.Version())
+	for _, name := range []string{"rtos/layout.go", "rtos/gc.go", "rtos/goruntime_" + strings.ReplaceAll(release, ".", "_") + ".go"} {
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 	"github.com/gthreadgen/gthreadgen/internal/emit"
 )
 
-const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check]
+const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -version
 
 gthreadgen reads a thread configuration and writes a Go package with a static
 thread table, stacks, scheduler and assembly context switcher for it.
@@ -38,11 +38,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fl.String("config", "rtos.yaml", "the YAML `file` describing the threads")
 	out := fl.String("out", ".", "the `directory` to write the package into")
 	check := fl.Bool("check", false, "write nothing; exit 1 and list the files that are missing, stale or left over")
+	version := fl.Bool("version", false, "print gthreadgen's version and the Go releases it supports, and exit")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *version {
+		printVersion(stdout)
+		return 0
 	}
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "gthreadgen: unexpected argument %q (the config is given with -config)\n", fl.Arg(0))

@@ -29,6 +29,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined"},
 		{"positional argument", []string{"-config", good, "x"}, 2, `unexpected argument "x"`},
 		{"help", []string{"-h"}, 0, "usage: gthreadgen"},
+		{"version", []string{"-version"}, 0, ""}, // stdout: TestVersion
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -56,5 +57,17 @@ func TestApplyLeavesNoTempFiles(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != "a.go" {
 		t.Errorf("directory holds %v, want just a.go", entries)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"-version"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"gthreadgen ", "Go 1.26", "Go 1.27", "amd64"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("-version prints %q, without %q", stdout.String(), want)
+		}
 	}
 }

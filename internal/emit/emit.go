@@ -15,6 +15,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/gthreadgen/gthreadgen/asmgen"
+	"github.com/gthreadgen/gthreadgen/internal/goversion"
 	"github.com/gthreadgen/gthreadgen/internal/model"
 	"github.com/gthreadgen/gthreadgen/templates"
 )
@@ -79,12 +80,15 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, err
 		}
 	}
+	for i := range m.Go {
+		if err := addJen(goruntimeName(&m.Go[i]), goruntime(m, header, i)); err != nil {
+			return nil, err
+		}
+	}
 	td := templates.Data{
-		Header:      header,
+		Header:      header + "\n\n//go:build " + targets(m),
 		Package:     m.Package,
 		Guard:       m.Guard,
-		GoVersion:   model.GoVersion,
-		GoNext:      nextGo(model.GoVersion),
 		Preempt:     m.TimeSlice > 0,
 		TimeSliceGo: goDuration(m.TimeSlice),
 		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
@@ -116,7 +120,7 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
 		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any(), GC: m.GCCollect})
-		asm, err := asmgen.File(a, header)
+		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
 		}
@@ -130,20 +134,35 @@ func Files(m *model.Model) ([]File, error) {
 	return out, nil
 }
 
-func newFile(m *model.Model, header string, constraints ...string) *jen.File {
+// newFile starts a Go file of the package: the header and the build
+// constraint of its targets, narrowed by and (such as "race") if given.
+func newFile(m *model.Model, header string, and ...string) *jen.File {
+	return newFileFor(m, header, strings.Join(append(and, targets(m)), " && "))
+}
+
+// newFileFor starts a Go file built under the given constraint.
+func newFileFor(m *model.Model, header, constraint string) *jen.File {
 	f := jen.NewFile(m.Package)
 	f.HeaderComment(header)
-	for _, c := range constraints {
-		f.HeaderComment("//go:build " + c)
-	}
+	f.HeaderComment("//go:build " + constraint)
 	return f
 }
 
-// nextGo returns the release after v ("go1.26" -> "go1.27").
-func nextGo(v string) string {
-	var minor int
-	fmt.Sscanf(strings.TrimPrefix(v, "go1."), "%d", &minor)
-	return fmt.Sprintf("go1.%d", minor+1)
+// targets is the build constraint of the targets the package is generated
+// for: linux, its architectures and its Go releases. Every file carries it
+// (build_check.go its negation), so that a build for any other target
+// compiles build_check.go alone and prints one error.
+func targets(m *model.Model) string {
+	return constraint(m, m.Go)
+}
+
+// constraint is linux, the package's architectures and the Go releases gos.
+func constraint(m *model.Model, gos []goversion.Release) string {
+	arch := strings.Join(m.Arch, " || ")
+	if len(m.Arch) > 1 {
+		arch = "(" + arch + ")"
+	}
+	return fmt.Sprintf("linux && %s && %s && !%s", arch, gos[0].Tag(), goversion.Next(gos))
 }
 
 // size renders a byte count the way the config does.

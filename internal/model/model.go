@@ -10,11 +10,8 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/internal/config"
+	"github.com/gthreadgen/gthreadgen/internal/goversion"
 )
-
-// GoVersion is the Go release whose goroutine layout the emitted runtime
-// relies on; the output pins it with build constraints and checks it at start-up.
-const GoVersion = "go1.26"
 
 // Supported lists the architectures gthreadgen can emit a switcher for.
 var Supported = []string{"amd64", "arm64", "riscv64"}
@@ -66,6 +63,9 @@ type Model struct {
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
 	Services   Services
+	// Go lists the Go releases the package builds with, oldest first: one
+	// file of runtime facts each, selected by build constraints.
+	Go []goversion.Release
 }
 
 // Services are the blocking services the config declares; the zero value
@@ -143,6 +143,7 @@ func New(c *config.Config) (*Model, error) {
 		TimeSlice: c.TimeSlice,
 		GCCollect: c.GC == config.GCCollect,
 		Guard:     c.Guard,
+		Go:        goversion.Releases,
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)
