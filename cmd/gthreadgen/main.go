@@ -3,6 +3,14 @@
 //
 //	gthreadgen -config rtos.yaml -out ./rtos
 //
+// In a module, record it as a tool and run it from a go:generate directive:
+//
+//	go get -tool github.com/gthreadgen/gthreadgen/cmd/gthreadgen@latest
+//	//go:generate go tool gthreadgen -config rtos.yaml
+//
+// gthreadgen -version prints the tool's version and the Go releases the
+// generated packages build with (the current and the previous Go release).
+//
 // It exits 0 on success, 1 on a config error or a stale -check, and 2 on a
 // usage error.
 package main
