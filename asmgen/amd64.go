@@ -5,8 +5,8 @@ import "fmt"
 // AMD64 describes the linux/amd64 switcher.
 //
 // A context switch saves the resume point (return PC, the caller's SP, BP)
-// and the g fields the Go runtime reads per stack (RUNTIME-FACTS: stack
-// bounds, _panic, _defer, stktopsp) into the outgoing context, installs the
+// and the g fields the Go runtime reads per stack (stack bounds, _panic,
+// _defer, stktopsp; the README's garbage collector contract says why each) into the outgoing context, installs the
 // incoming context's, and returns to its resume PC on its stack. ABI0 treats
 // every register as caller-saved, so nothing else needs saving for a
 // cooperative switch.

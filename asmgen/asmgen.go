@@ -17,7 +17,8 @@ import (
 )
 
 // Param is one argument or result of an assembly function. Type is a Go type
-// from the generated package: "uintptr" or "*context".
+// of the generated package that is one word wide: "uintptr", "uint64",
+// "*context" or "*gobj".
 type Param struct {
 	Name string
 	Type string
@@ -99,8 +100,7 @@ type Const struct {
 }
 
 // gFields are the g fields every switcher saves and installs, by context
-// field and g offset constant (RUNTIME-FACTS: stack bounds, _panic, _defer,
-// stktopsp). stackguard0 is handled apart: it keeps the preemption marker.
+// field and g offset constant (stack bounds, _panic, _defer, stktopsp). stackguard0 is handled apart: it keeps the preemption marker.
 var gFields = [][2]string{
 	{"context_lo", "const_gStackLo"},
 	{"context_hi", "const_gStackHi"},

@@ -1,5 +1,6 @@
-// Package cli is gthreadgen's command line: flags, the generation pipeline and
-// the writer that touches only files whose bytes changed.
+// Package cli is gthreadgen's command line: flags, reading the config, calling
+// the pipeline (gthreadgen.Generate) and the writer that touches only files
+// whose bytes changed.
 package cli
 
 import (

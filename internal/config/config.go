@@ -82,7 +82,7 @@ type Config struct {
 	Arch         []string      // GOARCH values, in config order, no duplicates; default []string{"amd64"}
 	TimeSlice    time.Duration // scheduler.time_slice; 0 = cooperative only
 	TimeSlicePos Pos           // position of the scheduler.time_slice value; zero if absent
-	GC           string        // "pause" (default) or "collect"
+	GC           string        // "collect" (default) or "pause"
 	GCPos        Pos           // position of the gc value; zero if absent
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
 	Guard        bool          // stack.guard, default true

@@ -94,7 +94,7 @@ func TestGoDuration(t *testing.T) {
 	}
 }
 
-// TestGCMode: gc: pause (the default) emits no holder code, pauses the
+// TestGCMode: gc: pause (opt-in; collect is the default) emits no holder code, pauses the
 // collector and leaves a finished thread through threadExit; gc: collect
 // emits gc.go, switches through the holders (a finished thread too) and
 // lets threadStart finish the entering switch.

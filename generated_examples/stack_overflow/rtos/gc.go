@@ -12,7 +12,7 @@ package rtos
 // suspended, one holder's g describes the context's stack and resume point,
 // and the collector scans that stack as the holder's; the running context is
 // carried by the goroutine that calls Run, as usual. Holders never run
-// thread code. See the README's garbage collector contract.
+// thread code. The functions below say what each step guards against.
 
 import (
 	"fmt"
