@@ -406,3 +406,26 @@ func TestUnsupportedGoRelease(t *testing.T) {
 		t.Errorf("building a package for %s with %s printed %d errors, want one matching %s:\n%s", goversion.Names(others), runtime.Version(), len(errs), want, out)
 	}
 }
+
+// TestDocumentedConfigs: every YAML config shown in the README and docs/
+// generates without an error, so the documentation cannot show a config the
+// tool refuses.
+func TestDocumentedConfigs(t *testing.T) {
+	docs, _ := filepath.Glob("docs/*.md")
+	n := 0
+	for _, doc := range append([]string{"README.md"}, docs...) {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range regexp.MustCompile("(?ms)^```yaml\n(.*?)^```").FindAllSubmatch(data, -1) {
+			n++
+			if _, err := gthreadgen.Generate(fmt.Sprintf("%s#%d", doc, i+1), m[1]); err != nil {
+				t.Errorf("the config in %s (yaml block %d) is refused:\n%v", doc, i+1, err)
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d yaml blocks in README.md and docs/, want the README's and the reference's", n)
+	}
+}
