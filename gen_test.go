@@ -22,6 +22,8 @@ import (
 	"github.com/gthreadgen/gthreadgen/internal/emit"
 	"github.com/gthreadgen/gthreadgen/internal/goversion"
 	"github.com/gthreadgen/gthreadgen/internal/model"
+
+	"github.com/gthreadgen/gthreadgen/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite generated_examples from configs/")
@@ -188,7 +190,7 @@ func TestExamplesRun(t *testing.T) {
 	for _, ex := range examples(t) {
 		for _, arch := range archs(t, ex) {
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
-				emu := emulator(t, arch)
+				emu := testutil.Emulator(t, arch)
 				dir := filepath.Join("generated_examples", ex.name)
 				exe := filepath.Join(bin, ex.name+"."+arch)
 				build := exec.Command("go", "build", "-o", exe, "./"+filepath.ToSlash(dir))
@@ -202,7 +204,7 @@ func TestExamplesRun(t *testing.T) {
 					cmd = exec.Command(emu, exe)
 				}
 				// The stack_overflow example re-executes itself through the emulator.
-				cmd.Env = append(os.Environ(), emulatorEnv+"="+emu)
+				cmd.Env = append(os.Environ(), testutil.EmulatorEnv+"="+emu)
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				if err := cmd.Run(); err != nil {
 					t.Fatalf("%s: %v\n%s", ex.name, err, stderr.String())
@@ -240,9 +242,9 @@ func TestExampleTestsEmulated(t *testing.T) {
 				continue
 			}
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
-				emu := emulator(t, arch)
+				emu := testutil.Emulator(t, arch)
 				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(dir))
-				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, emulatorEnv+"="+emu)
+				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, testutil.EmulatorEnv+"="+emu)
 				out, err := cmd.CombinedOutput()
 				if err != nil {
 					t.Fatalf("GOARCH=%s go test -exec %s: %v\n%s", arch, emu, err, out)
@@ -251,36 +253,6 @@ func TestExampleTestsEmulated(t *testing.T) {
 			})
 		}
 	}
-}
-
-// emulatorEnv names the command that runs a binary of a foreign architecture;
-// the stack_overflow example and the max tests re-execute themselves through it.
-const emulatorEnv = "GTHREADGEN_EMULATOR"
-
-// qemuUser names the qemu-user binary for each GOARCH gthreadgen emits.
-var qemuUser = map[string]string{"amd64": "qemu-x86_64", "arm64": "qemu-aarch64", "riscv64": "qemu-riscv64"}
-
-// emulator returns the path of the qemu-user binary that runs linux/arch
-// binaries here, or "" for the host's own architecture. Without it t is
-// skipped with a note, or fails when CI=true: CI must run every architecture.
-func emulator(t *testing.T, arch string) string {
-	t.Helper()
-	if arch == runtime.GOARCH {
-		return ""
-	}
-	name, ok := qemuUser[arch]
-	if !ok {
-		t.Fatalf("no qemu-user binary known for GOARCH=%s", arch)
-	}
-	path, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s is not installed, so linux/%s cannot run here (apt-get install qemu-user)", name, arch)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + "; CI=true requires it")
-		}
-		t.Skip(msg)
-	}
-	return path
 }
 
 func TestMain(m *testing.M) {

@@ -1,7 +1,6 @@
 package asmgen
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gthreadgen/gthreadgen/internal/testutil"
 )
 
 // guardMain is the Go side of a program that runs each architecture's
@@ -79,7 +80,7 @@ func TestGuardSequence(t *testing.T) {
 	for _, name := range arches {
 		t.Run(name, func(t *testing.T) {
 			a := Archs()[name](Options{})
-			emu := emulator(t, name)
+			emu := testutil.Emulator(t, name)
 			// g goes to a register the sequence leaves alone, never to the
 			// real g register: a signal would find a fake goroutine there.
 			gReg := map[string]string{"amd64": "SI", "arm64": "R8", "riscv64": "A2"}[name]
@@ -127,30 +128,4 @@ func TestGuardSequence(t *testing.T) {
 			t.Logf("%s", out)
 		})
 	}
-}
-
-// qemuUser names the qemu-user binary for each GOARCH gthreadgen emits.
-var qemuUser = map[string]string{"amd64": "qemu-x86_64", "arm64": "qemu-aarch64", "riscv64": "qemu-riscv64"}
-
-// emulator returns the qemu-user binary that runs linux/arch binaries here,
-// or "" for the host's own architecture. Without it t is skipped, or fails
-// when CI=true. (gen_test.go has the same helper for the examples.)
-func emulator(t *testing.T, arch string) string {
-	t.Helper()
-	if arch == runtime.GOARCH {
-		return ""
-	}
-	name, ok := qemuUser[arch]
-	if !ok {
-		t.Fatalf("no qemu-user binary known for GOARCH=%s", arch)
-	}
-	path, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s is not installed, so linux/%s cannot run here (apt-get install qemu-user)", name, arch)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + "; CI=true requires it")
-		}
-		t.Skip(msg)
-	}
-	return path
 }
