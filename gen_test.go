@@ -2,6 +2,7 @@ package gthreadgen_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/format"
@@ -399,5 +400,25 @@ func TestDocumentedConfigs(t *testing.T) {
 	}
 	if n < 2 {
 		t.Errorf("found %d yaml blocks in README.md and docs/, want the README's and the reference's", n)
+	}
+}
+
+// TestSchemaArch: the config schema offers exactly the architectures the
+// generator supports.
+func TestSchemaArch(t *testing.T) {
+	var s struct {
+		Properties struct {
+			Arch struct {
+				Items struct {
+					Enum []string `json:"enum"`
+				} `json:"items"`
+			} `json:"arch"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(config.Schema(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(model.Supported, s.Properties.Arch.Items.Enum); diff != "" {
+		t.Errorf("schema arch enum vs model.Supported (-model +schema):\n%s", diff)
 	}
 }

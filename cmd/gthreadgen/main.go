@@ -10,6 +10,8 @@
 //
 // gthreadgen -version prints the tool's version and the Go releases the
 // generated packages build with (the current and the previous Go release).
+// gthreadgen -schema prints the config's JSON Schema, for editors. The config
+// is described in docs/config.md of the repository.
 //
 // It exits 0 on success, 1 on a config error or a stale -check, and 2 on a
 // usage error.

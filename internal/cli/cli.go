@@ -20,7 +20,7 @@ import (
 	"github.com/gthreadgen/gthreadgen/internal/emit"
 )
 
-const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -version
+const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -version | -schema
 
 gthreadgen reads a thread configuration and writes a Go package with a static
 thread table, stacks, scheduler and assembly context switcher for it.
@@ -40,6 +40,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	out := fl.String("out", ".", "the `directory` to write the package into")
 	check := fl.Bool("check", false, "write nothing; exit 1 and list the files that are missing, stale or left over")
 	version := fl.Bool("version", false, "print gthreadgen's version and the Go releases it supports, and exit")
+	schema := fl.Bool("schema", false, "print the config's JSON Schema (for editors), and exit")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -48,6 +49,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if *version {
 		printVersion(stdout)
+		return 0
+	}
+	if *schema {
+		stdout.Write(config.Schema())
 		return 0
 	}
 	if fl.NArg() > 0 {

@@ -30,6 +30,7 @@ func TestExitCodes(t *testing.T) {
 		{"positional argument", []string{"-config", good, "x"}, 2, `unexpected argument "x"`},
 		{"help", []string{"-h"}, 0, "usage: gthreadgen"},
 		{"version", []string{"-version"}, 0, ""}, // stdout: TestVersion
+		{"schema", []string{"-schema"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
