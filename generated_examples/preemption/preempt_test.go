@@ -81,8 +81,7 @@ func TestSpinnersAlternate(t *testing.T) {
 		if st.Preemptions < 6 {
 			t.Errorf("run %d: %d preemptions for 9 slices", r, st.Preemptions)
 		}
-		// 8 slice ends of 10 ms each; allow for the tick granularity (a slice
-		// lasts one to one and a half slices) and a loaded machine.
+		// 8 slice ends of 10 ms each; allow for a loaded machine.
 		if elapsed < 8*rtos.TimeSlice*9/10 {
 			t.Errorf("run %d: 9 slices took %v; slices are %v", r, elapsed, rtos.TimeSlice)
 		}

@@ -40,9 +40,10 @@ import (
 // trampoline, and the interrupted PC lies inside one of the thread bodies
 // given to New, or in another function of the same Go package (the
 // package's code, with what the compiler inlined into it). Library code
-// (fmt, the runtime, syscalls, locks) is never interrupted; a slice that ends there is marked pending and taken at the
-// next tick that finds the thread in its body, at the next Check, or at the
-// thread's next call of Yield, Join or Exit.
+// (fmt, the runtime, syscalls, locks) is never interrupted; a slice that
+// ends there is marked pending and retried preemptRetry later by a one-shot
+// retry timer (again and again until it is taken), or taken at the next
+// Check, or at the thread's next call of Yield, Join or Exit.
 
 // TimeSlice is the configured time slice.
 const TimeSlice = 1 * time.Millisecond
@@ -50,9 +51,17 @@ const TimeSlice = 1 * time.Millisecond
 const (
 	// tickPeriod is the timer period: slices are counted in ticks.
 	tickPeriod = TimeSlice / ticksPerSlice
-	// ticksPerSlice ticks make a slice; a thread switched in between two
-	// ticks gets up to one tick more.
+	// ticksPerSlice ticks make a slice. A thread the timer switches in at a
+	// tick gets exactly its slice; one switched in between two ticks (a
+	// Yield, a wake-up) has its slice counted from the tick before, so it
+	// gets between a slice less one tick and a slice.
 	ticksPerSlice = 2
+	// preemptRetry is how soon a slice end that found the thread at an
+	// unsafe point is tried again (the retry timer), instead of at the next
+	// tick: it bounds how far a thread overruns its slice while the
+	// collector or the Go runtime keeps interrupting it where it cannot be
+	// preempted.
+	preemptRetry = 100 * time.Microsecond
 	// preemptSignal is the real-time signal the timers send.
 	preemptSignal = 40
 	// maxPreemptRuns is how many Runs (of runtimes of this package) may be
@@ -69,23 +78,25 @@ const (
 // through go_asm.h. The states live in a package array, so a late signal can
 // never find unmapped memory.
 type preemptState struct {
-	rt         *Runtime
-	active     uint32
-	pending    uint32 // a slice ended where the thread could not be preempted
-	ticks      uint64
-	sliceStart uint64
-	lastCur    *thread
-	xbase      uintptr // XSAVE areas, one per thread
-	xsize      uintptr
-	nranges    uintptr
-	ranges     [NumThreads][2]uintptr // thread bodies: [entry, end)
-	safe       *[2]uintptr            // gc: collect: the safe points in ranges, sorted
-	nsafe      uintptr
-	deferred   uint64 // slices that ended at an unsafe point
-	entryTSC   uint64 // the TSC when the handler that preempted last began
-	sliceOver  uint32 // the last redirect ended a slice (else: a sleeper may be due)
-	timer      int32
-	wakeTimer  int32 // one-shot, at the earliest deadline of a timed wait
+	rt           *Runtime
+	active       uint32
+	pending      uint32 // a slice ended where the thread could not be preempted
+	ticks        uint64
+	sliceStart   uint64
+	lastCur      *thread
+	lastSwitches uint64  // lastCur's switch count when the handler last saw it
+	xbase        uintptr // XSAVE areas, one per thread
+	xsize        uintptr
+	nranges      uintptr
+	ranges       [NumThreads][2]uintptr // thread bodies: [entry, end)
+	safe         *[2]uintptr            // gc: collect: the safe points in ranges, sorted
+	nsafe        uintptr
+	deferred     uint64 // slices that ended at an unsafe point
+	entryTSC     uint64 // the TSC when the handler that preempted last began
+	sliceOver    uint32 // the last redirect ended a slice (else: a sleeper may be due)
+	timer        int32
+	retryTimer   int32 // one-shot, retries a slice end that found an unsafe point
+	wakeTimer    int32 // one-shot, at the earliest deadline of a timed wait
 }
 
 // preemptStates are the slots of the active Runs; preemptStatesSize lets
@@ -146,17 +157,21 @@ type preemptRuntime struct {
 	wakeAt        int64 // when the wake timer is set to fire (nanotime), 0 if not
 }
 
+// retrySpec arms the retry timer once, preemptRetry from now; the signal
+// handler passes it to timer_settime.
+var retrySpec = unix.ItimerSpec{Value: unix.NsecToTimespec(int64(preemptRetry))}
+
+// sysTimerSettime is the timer_settime system call, for the handler.
+const sysTimerSettime = unix.SYS_TIMER_SETTIME
+
 // wakeRetry is how often the wake timer repeats after a deadline until the
 // sleeper has been woken: an interrupted point that was not safe is retried
 // this soon.
-const wakeRetry = time.Millisecond
+const wakeRetry = preemptRetry
 
 // zeroTimerSpec disarms a timer; the signal handler passes it to
 // timer_settime.
 var zeroTimerSpec unix.ItimerSpec
-
-// sysTimerSettime is the timer_settime system call, for the handler.
-const sysTimerSettime = unix.SYS_TIMER_SETTIME
 
 // armWake makes the wake timer fire at deadline (nanotime, the monotonic
 // clock) unless it is already set to fire earlier and has not fired yet.
@@ -402,12 +417,21 @@ func (rt *Runtime) startPreempt() error {
 		return fmt.Errorf("%screating the time-slice timer: %w", errPrefix, e)
 	}
 	slot.timer = timer
+	// The retry timer: the slot with bit 1 set.
+	ev.value = uintptr(unsafe.Pointer(slot)) | 2
+	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&slot.retryTimer))); e != 0 {
+		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(timer), 0, 0)
+		*slot = preemptState{}
+		rt.releaseHandler()
+		return fmt.Errorf("%screating the retry timer: %w", errPrefix, e)
+	}
 	// The wake timer fires at the earliest deadline of a timed wait, so that a
 	// sleeper that comes due preempts a less urgent thread at once. Its value
-	// is the slot with the low bit set: the handler tells the two apart.
-	ev.value |= 1
+	// is the slot with bit 0 set: the handler tells the timers apart.
+	ev.value = uintptr(unsafe.Pointer(slot)) | 1
 	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&slot.wakeTimer))); e != 0 {
 		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(timer), 0, 0)
+		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.retryTimer), 0, 0)
 		*slot = preemptState{}
 		rt.releaseHandler()
 		return fmt.Errorf("%screating the wake-up timer: %w", errPrefix, e)
@@ -441,6 +465,7 @@ func (rt *Runtime) stopPreemptLocked() {
 	}
 	slot.active = 0
 	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.timer), 0, 0)
+	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.retryTimer), 0, 0)
 	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.wakeTimer), 0, 0)
 	rt.pre.deferred += slot.deferred
 	*slot = preemptState{}
