@@ -115,15 +115,15 @@ func percentile(d []time.Duration, p int) time.Duration {
 
 // TestSliceLength: a thread that never yields gets one slice per turn, not
 // one and a half. The timer preempts at the end of the slice counted from
-// the switch; the median turn (CPU time of the OS thread, so that other
-// processes on the machine do not lengthen it) must be within a quarter
-// slice of the configured one.
+// the switch; the median turn must be within a quarter slice of the
+// configured one. On the wall clock: slices are (CLOCK_MONOTONIC), and a
+// loaded machine delays a few signals, which the median ignores.
 func TestSliceLength(t *testing.T) {
 	const slice = 2 * time.Millisecond
 	turns := recordTurns(t, slice, 60)
-	l := lengths(turns[1:], true) // the first turn began before the timer's first tick
+	l := lengths(turns[1:], false) // the first turn began before the timer's first tick
 	med := percentile(l, 50)
-	t.Logf("2ms slices: turn p50 %v, p90 %v (CPU time); wall p50 %v", med, percentile(l, 90), percentile(lengths(turns[1:], false), 50))
+	t.Logf("2ms slices: turn p50 %v, p90 %v; CPU time p50 %v", med, percentile(l, 90), percentile(lengths(turns[1:], true), 50))
 	if med > slice*5/4 || med < slice*3/4 {
 		t.Errorf("median turn %v with %v slices: want within 25%%", med, slice)
 	}
