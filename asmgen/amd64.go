@@ -202,6 +202,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	const (
 		// Offsets in the kernel's siginfo_t and ucontext_t (linux/amd64).
 		siCode       = "8"
+		siTimerID    = "16"
 		siValue      = "24"
 		ucRSP        = "160"
 		ucRIP        = "168"
@@ -232,6 +233,30 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JHS", "forward")
 	h.I("CMPL", "preemptState_active(AX)", "$0")
 	h.I("JEQ", "done")
+	h.Comment("And the signal's timer is the slot's timer of that kind (si_timerid):\n" +
+		"anything else, a value forged with sigqueue say, goes along the chain.")
+	h.I("MOVL", siTimerID+"(SI)", "CX")
+	h.I("CMPQ", "R13", "$0")
+	h.I("JNE", "notTick")
+	h.I("CMPL", "CX", "preemptState_timer(AX)")
+	h.I("JNE", "forward")
+	h.I("JMP", "mine")
+	h.Label("notTick")
+	h.I("CMPQ", "R13", "$2")
+	h.I("JNE", "notRetry")
+	h.I("CMPL", "CX", "preemptState_retryTimer(AX)")
+	h.I("JNE", "forward")
+	h.I("JMP", "mine")
+	h.Label("notRetry")
+	if opt.Services {
+		h.I("CMPQ", "R13", "$1")
+		h.I("JNE", "forward")
+		h.I("CMPL", "CX", "preemptState_wakeTimer(AX)")
+		h.I("JNE", "forward")
+	} else {
+		h.I("JMP", "forward")
+	}
+	h.Label("mine")
 	h.Comment("R14 = the TSC, for the latency statistics; only our own signals pay\n" +
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
 	h.I("MOVQ", "AX", "R12")
@@ -442,9 +467,15 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.Label("done")
 	h.I("RET")
 	h.Label("forward")
-	h.I("MOVQ", "·oldHandler(SB)", "AX")
+	h.Comment("Not ours: the next handler of the chain, or after the last one the\n" +
+		"disposition the chain was installed in front of (DI, SI, DX intact).")
+	h.I("MOVQ", "·chainNext(SB)", "AX")
+	h.I("CMPQ", "AX", "$0")
+	h.I("JNE", "jump")
+	h.I("MOVQ", sigChainSym+"+const_sigChainForeign(SB)", "AX")
 	h.I("CMPQ", "AX", "$1") // SIG_DFL (0) or SIG_IGN (1): nothing to call
 	h.I("JLS", "done")
+	h.Label("jump")
 	h.I("JMP", "AX")
 
 	ret := &Func{
@@ -618,5 +649,25 @@ func amd64PreemptHelpers(a *Arch) {
 	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
 	tsc.I("RET")
 
-	a.Funcs = append(a.Funcs, hpc, rpc, xs, tsc)
+	chain := &Func{
+		Name: "sigChainAddr",
+		Doc: "sigChainAddr returns the process-wide registry of the handler chain, the\n" +
+			"one copy of " + sigChainSym + " that the linker keeps of every\n" +
+			"generated package's DUPOK definition.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "*sigChain"}},
+	}
+	chain.I("LEAQ", sigChainSym+"(SB)", "AX")
+	chain.I("MOVQ", "AX", chain.Arg("ret"))
+	chain.I("RET")
+
+	a.Funcs = append(a.Funcs, hpc, rpc, xs, tsc, chain)
+	a.Globals = append(a.Globals,
+		"// The handler chain's registry, shared by every generated package (its\n"+
+			"// layout is this gthreadgen version's: the name carries it).\n"+
+			"GLOBL "+sigChainSym+"(SB), DUPOK|NOPTR, $const_sigChainSize")
 }
+
+// sigChainSym is the process-wide symbol of the handler chain's registry:
+// no package prefix, versioned with its layout.
+const sigChainSym = "gthreadgen_sigchain_v1"

@@ -171,6 +171,23 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	JHS	forward
 	CMPL	preemptState_active(AX), $0
 	JEQ	done
+	// And the signal's timer is the slot's timer of that kind (si_timerid):
+	// anything else, a value forged with sigqueue say, goes along the chain.
+	MOVL	16(SI), CX
+	CMPQ	R13, $0
+	JNE	notTick
+	CMPL	CX, preemptState_timer(AX)
+	JNE	forward
+	JMP	mine
+notTick:
+	CMPQ	R13, $2
+	JNE	notRetry
+	CMPL	CX, preemptState_retryTimer(AX)
+	JNE	forward
+	JMP	mine
+notRetry:
+	JMP	forward
+mine:
 	// R14 = the TSC, for the latency statistics; only our own signals pay
 	// for it (RDTSC writes AX and DX: keep the state and the ucontext).
 	MOVQ	AX, R12
@@ -319,9 +336,15 @@ unsafe:
 done:
 	RET
 forward:
-	MOVQ	·oldHandler(SB), AX
+	// Not ours: the next handler of the chain, or after the last one the
+	// disposition the chain was installed in front of (DI, SI, DX intact).
+	MOVQ	·chainNext(SB), AX
+	CMPQ	AX, $0
+	JNE	jump
+	MOVQ	gthreadgen_sigchain_v1+const_sigChainForeign(SB), AX
 	CMPQ	AX, $1
 	JLS	done
+jump:
 	JMP	AX
 
 // func sigReturn()
@@ -445,3 +468,16 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func sigChainAddr() *sigChain
+// sigChainAddr returns the process-wide registry of the handler chain, the
+// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
+// generated package's DUPOK definition.
+TEXT ·sigChainAddr(SB), NOSPLIT, $0-8
+	LEAQ	gthreadgen_sigchain_v1(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// The handler chain's registry, shared by every generated package (its
+// layout is this gthreadgen version's: the name carries it).
+GLOBL gthreadgen_sigchain_v1(SB), DUPOK|NOPTR, $const_sigChainSize
