@@ -202,6 +202,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	const (
 		// Offsets in the kernel's siginfo_t and ucontext_t (linux/amd64).
 		siCode       = "8"
+		siTimerID    = "16"
 		siValue      = "24"
 		ucRSP        = "160"
 		ucRIP        = "168"
@@ -217,13 +218,12 @@ func amd64Preempt(a *Arch, opt Options) {
 	}
 	h.I("CMPL", siCode+"(SI)", siTimer)
 	h.I("JNE", "forward")
+	h.Comment("The timer's value is its slot's address, the low bits say which timer:\n" +
+		"0 the tick, 1 the wake timer (services), 2 the retry timer.")
 	h.I("MOVQ", siValue+"(SI)", "AX")
-	if opt.Services {
-		h.Comment("The wake timer's value is its slot's address with the low bit set.")
-		h.I("MOVQ", "AX", "R13")
-		h.I("ANDQ", "$1", "R13")
-		h.I("ANDQ", "$~1", "AX")
-	}
+	h.I("MOVQ", "AX", "R13")
+	h.I("ANDQ", "$3", "R13")
+	h.I("ANDQ", "$~3", "AX")
 	h.Comment("Ours if the timer's value points into preemptStates.")
 	h.I("LEAQ", "·preemptStates(SB)", "BX")
 	h.I("CMPQ", "AX", "BX")
@@ -233,6 +233,30 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JHS", "forward")
 	h.I("CMPL", "preemptState_active(AX)", "$0")
 	h.I("JEQ", "done")
+	h.Comment("And the signal's timer is the slot's timer of that kind (si_timerid):\n" +
+		"anything else, a value forged with sigqueue say, goes along the chain.")
+	h.I("MOVL", siTimerID+"(SI)", "CX")
+	h.I("CMPQ", "R13", "$0")
+	h.I("JNE", "notTick")
+	h.I("CMPL", "CX", "preemptState_timer(AX)")
+	h.I("JNE", "forward")
+	h.I("JMP", "mine")
+	h.Label("notTick")
+	h.I("CMPQ", "R13", "$2")
+	h.I("JNE", "notRetry")
+	h.I("CMPL", "CX", "preemptState_retryTimer(AX)")
+	h.I("JNE", "forward")
+	h.I("JMP", "mine")
+	h.Label("notRetry")
+	if opt.Services {
+		h.I("CMPQ", "R13", "$1")
+		h.I("JNE", "forward")
+		h.I("CMPL", "CX", "preemptState_wakeTimer(AX)")
+		h.I("JNE", "forward")
+	} else {
+		h.I("JMP", "forward")
+	}
+	h.Label("mine")
 	h.Comment("R14 = the TSC, for the latency statistics; only our own signals pay\n" +
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
 	h.I("MOVQ", "AX", "R12")
@@ -243,27 +267,31 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("MOVQ", "DX", "R14")
 	h.I("MOVQ", "R15", "DX")
 	h.I("MOVQ", "R12", "AX")
-	if opt.Services {
-		h.I("CMPQ", "R13", "$0")
-		h.I("JNE", "wakeTimer")
-	}
-	h.Comment("Count the tick; a new running thread starts a new slice.")
+	h.I("CMPQ", "R13", "$0")
+	h.I("JNE", "other")
+	h.Comment("Count the tick. A thread switched in since the last tick (another\n" +
+		"thread, or the same one switched away and back) started a new slice\n" +
+		"after the last tick: count its slice from there, so that a thread the\n" +
+		"timer switched in at a tick gets exactly its slice, and one that came\n" +
+		"in between two ticks (a Yield, a wake-up) at most its slice.")
 	h.I("INCQ", "preemptState_ticks(AX)")
 	h.I("MOVQ", "preemptState_rt(AX)", "BX")
 	h.I("MOVQ", "Runtime_current(BX)", "BX")
 	h.I("CMPQ", "BX", "$0")
 	h.I("JEQ", "done")
 	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
+	h.I("JNE", "newSlice")
+	h.I("MOVQ", "thread_switches(BX)", "CX")
+	h.I("CMPQ", "CX", "preemptState_lastSwitches(AX)")
 	h.I("JEQ", "counted")
+	h.Label("newSlice")
 	h.I("MOVQ", "BX", "preemptState_lastCur(AX)")
+	h.I("MOVQ", "thread_switches(BX)", "CX")
+	h.I("MOVQ", "CX", "preemptState_lastSwitches(AX)")
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	h.I("DECQ", "CX")
 	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
 	h.I("MOVL", "$0", "preemptState_pending(AX)")
-	if opt.Services {
-		h.I("JMP", "wake") // a new slice, but a timed wait may still be due
-	} else {
-		h.I("RET")
-	}
 	h.Label("counted")
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
 	h.I("SUBQ", "preemptState_sliceStart(AX)", "CX")
@@ -272,8 +300,30 @@ func amd64Preempt(a *Arch, opt Options) {
 	if opt.Services {
 		h.Comment("Within the slice only a timed wait that came due may want the CPU.")
 		h.I("JMP", "wake")
+	} else {
+		h.I("RET")
+	}
+	h.Label("other")
+	if opt.Services {
+		h.I("CMPQ", "R13", "$1")
+		h.I("JEQ", "wakeTimer")
+	}
+	h.Comment("The retry timer: a slice ended where the thread could not be\n" +
+		"preempted. Try again unless the slice end was taken meanwhile or the\n" +
+		"thread was switched out (its successor's slice starts at the next tick).")
+	h.I("CMPL", "preemptState_pending(AX)", "$0")
+	h.I("JEQ", "done")
+	h.I("MOVQ", "preemptState_rt(AX)", "BX")
+	h.I("MOVQ", "Runtime_current(BX)", "BX")
+	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
+	h.I("JNE", "done")
+	h.I("MOVQ", "thread_switches(BX)", "CX")
+	h.I("CMPQ", "CX", "preemptState_lastSwitches(AX)")
+	h.I("JNE", "done")
+	h.I("JMP", "retry")
+	if opt.Services {
 		h.Label("wakeTimer")
-		h.Comment("The wake timer: a timed wait came due. BX = the running thread.")
+		h.Comment("The wake timer: a timed wait came due.")
 		h.I("MOVQ", "preemptState_rt(AX)", "R8")
 		h.I("CMPL", "(Runtime_svc+services_timed)(R8)", "$0")
 		h.I("JNE", "wakeDue")
@@ -296,13 +346,27 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.I("JEQ", "done")
 		h.I("MOVL", "$0", "preemptState_sliceOver(AX)")
 		h.I("JMP", "check")
-	} else {
-		h.I("JMP", "done")
 	}
 	h.Label("over")
-	h.Comment("The slice is over. Preempt now if the interrupted point is safe;\n" +
-		"otherwise leave it pending for the next tick, Check or Yield.")
+	h.Comment("The slice is over. With no other runnable thread there is nothing to\n" +
+		"switch to: the thread goes on with a new slice. Otherwise preempt now if\n" +
+		"the interrupted point is safe, else leave it pending for the retry\n" +
+		"timer, Check or Yield.")
+	h.I("MOVQ", "preemptState_rt(AX)", "R8")
+	h.I("MOVL", "Runtime_runnable(R8)", "CX")
+	h.I("LEAL", "-1(CX)", "R9")
+	h.I("ANDL", "CX", "R9")
+	h.I("JNE", "others")
+	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	if opt.Services {
+		h.I("JMP", "wake")
+	} else {
+		h.I("RET")
+	}
+	h.Label("others")
 	h.I("MOVL", "$1", "preemptState_pending(AX)")
+	h.Label("retry")
 	h.I("MOVL", "$1", "preemptState_sliceOver(AX)")
 	h.Label("check")
 	h.Comment("The runner goroutine on the thread's stack (not g0, not the signal g).")
@@ -391,12 +455,27 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("CMPL", "preemptState_sliceOver(AX)", "$0")
 	h.I("JEQ", "done")
 	h.I("INCQ", "preemptState_deferred(AX)")
+	h.Comment("Retry soon rather than a tick later: a deferral that repeats at every\n" +
+		"tick (the collector at work on this OS thread, say) would let the thread\n" +
+		"overrun its slice by many ticks. timer_settime(retryTimer, 0, &retrySpec, nil).")
+	h.I("MOVLQSX", "preemptState_retryTimer(AX)", "DI")
+	h.I("MOVQ", "$0", "SI")
+	h.I("LEAQ", "·retrySpec(SB)", "DX")
+	h.I("MOVQ", "$0", "R10")
+	h.I("MOVQ", "$const_sysTimerSettime", "AX")
+	h.I("SYSCALL")
 	h.Label("done")
 	h.I("RET")
 	h.Label("forward")
-	h.I("MOVQ", "·oldHandler(SB)", "AX")
+	h.Comment("Not ours: the next handler of the chain, or after the last one the\n" +
+		"disposition the chain was installed in front of (DI, SI, DX intact).")
+	h.I("MOVQ", "·chainNext(SB)", "AX")
+	h.I("CMPQ", "AX", "$0")
+	h.I("JNE", "jump")
+	h.I("MOVQ", sigChainSym+"+const_sigChainForeign(SB)", "AX")
 	h.I("CMPQ", "AX", "$1") // SIG_DFL (0) or SIG_IGN (1): nothing to call
 	h.I("JLS", "done")
+	h.Label("jump")
 	h.I("JMP", "AX")
 
 	ret := &Func{
@@ -570,5 +649,25 @@ func amd64PreemptHelpers(a *Arch) {
 	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
 	tsc.I("RET")
 
-	a.Funcs = append(a.Funcs, hpc, rpc, xs, tsc)
+	chain := &Func{
+		Name: "sigChainAddr",
+		Doc: "sigChainAddr returns the process-wide registry of the handler chain, the\n" +
+			"one copy of " + sigChainSym + " that the linker keeps of every\n" +
+			"generated package's DUPOK definition.",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "*sigChain"}},
+	}
+	chain.I("LEAQ", sigChainSym+"(SB)", "AX")
+	chain.I("MOVQ", "AX", chain.Arg("ret"))
+	chain.I("RET")
+
+	a.Funcs = append(a.Funcs, hpc, rpc, xs, tsc, chain)
+	a.Globals = append(a.Globals,
+		"// The handler chain's registry, shared by every generated package (its\n"+
+			"// layout is this gthreadgen version's: the name carries it).\n"+
+			"GLOBL "+sigChainSym+"(SB), DUPOK|NOPTR, $const_sigChainSize")
 }
+
+// sigChainSym is the process-wide symbol of the handler chain's registry:
+// no package prefix, versioned with its layout.
+const sigChainSym = "gthreadgen_sigchain_v1"

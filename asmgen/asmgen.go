@@ -83,6 +83,9 @@ type Arch struct {
 	// declared in the Go file next to the functions.
 	Consts []Const
 	Funcs  []*Func
+	// Globals are data symbol declarations (GLOBL lines) printed after the
+	// functions.
+	Globals []string
 
 	// For the tests, which run the stackguard0 sequence on its own: the
 	// word move, the register switchTo holds the incoming context in, and
@@ -200,6 +203,9 @@ func File(a *Arch, header string) ([]byte, error) {
 		for _, l := range f.body {
 			b.WriteString(l + "\n")
 		}
+	}
+	for _, g := range a.Globals {
+		b.WriteString("\n" + g + "\n")
 	}
 	if errs != nil {
 		return nil, fmt.Errorf("asmgen: %s", strings.Join(errs, "; "))

@@ -101,3 +101,46 @@ func BenchmarkPreemptThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSliceOverrun: three spinners under 2 ms slices, with the
+// collector idle and with another goroutine calling runtime.GC in a loop;
+// one op is one turn. Reported, on the wall clock: how far a turn overran
+// the slice (p50, p99, max: a turn that ended before the slice counts as
+// 0), and the longest a thread waited between two of its turns (the other
+// two threads' turns; the target is at most 2 slices + 1 ms); and the same
+// on the CPU clock of the threads' OS thread (cpu-*), which other processes
+// on a loaded machine cannot inflate.
+func BenchmarkSliceOverrun(b *testing.B) {
+	const slice = 2 * time.Millisecond
+	for _, gc := range []bool{false, true} {
+		name := "gc=idle"
+		if gc {
+			name = "gc=loop"
+		}
+		b.Run(name, func(b *testing.B) {
+			stop := make(chan struct{})
+			defer close(stop)
+			if gc {
+				gcLoop(stop)
+			}
+			turns := recordTurns(b, slice, max(b.N, 4))
+			b.StopTimer()
+			var over []time.Duration
+			for _, l := range lengths(turns[1:], false) {
+				over = append(over, max(0, l-slice))
+			}
+			var cpuOver []time.Duration
+			for _, l := range lengths(turns[1:], true) {
+				cpuOver = append(cpuOver, max(0, l-slice))
+			}
+			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+			b.ReportMetric(us(percentile(over, 50)), "overrun-p50-µs")
+			b.ReportMetric(us(percentile(over, 99)), "overrun-p99-µs")
+			b.ReportMetric(us(percentile(over, 100)), "overrun-max-µs")
+			b.ReportMetric(us(percentile(gaps(turns, false), 100)), "wait-max-µs")
+			b.ReportMetric(us(percentile(cpuOver, 99)), "cpu-overrun-p99-µs")
+			b.ReportMetric(us(percentile(cpuOver, 100)), "cpu-overrun-max-µs")
+			b.ReportMetric(us(percentile(gaps(turns, true), 100)), "cpu-wait-max-µs")
+		})
+	}
+}

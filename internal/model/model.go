@@ -30,7 +30,7 @@ var Reserved = []string{
 	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished",
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
-	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "ErrPreemptUnsupported", "ErrPreemptBusy", "PreemptLatency",
+	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "ErrPreemptUnsupported", "ErrPreemptBusy", "ErrTooManyPackages", "ErrSignalReplaced", "PreemptLatency",
 	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrTracing",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",

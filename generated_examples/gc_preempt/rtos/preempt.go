@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -42,9 +43,10 @@ import (
 // trampoline, and the interrupted PC lies inside one of the thread bodies
 // given to New, or in another function of the same Go package (the
 // package's code, with what the compiler inlined into it). Library code
-// (fmt, the runtime, syscalls, locks) is never interrupted; a slice that ends there is marked pending and taken at the
-// next tick that finds the thread in its body, at the next Check, or at the
-// thread's next call of Yield, Join or Exit.
+// (fmt, the runtime, syscalls, locks) is never interrupted; a slice that
+// ends there is marked pending and retried preemptRetry later by a one-shot
+// retry timer (again and again until it is taken), or taken at the next
+// Check, or at the thread's next call of Yield, Join or Exit.
 
 // TimeSlice is the configured time slice.
 const TimeSlice = 1 * time.Millisecond
@@ -52,9 +54,17 @@ const TimeSlice = 1 * time.Millisecond
 const (
 	// tickPeriod is the timer period: slices are counted in ticks.
 	tickPeriod = TimeSlice / ticksPerSlice
-	// ticksPerSlice ticks make a slice; a thread switched in between two
-	// ticks gets up to one tick more.
+	// ticksPerSlice ticks make a slice. A thread the timer switches in at a
+	// tick gets exactly its slice; one switched in between two ticks (a
+	// Yield, a wake-up) has its slice counted from the tick before, so it
+	// gets between a slice less one tick and a slice.
 	ticksPerSlice = 2
+	// preemptRetry is how soon a slice end that found the thread at an
+	// unsafe point is tried again (the retry timer), instead of at the next
+	// tick: it bounds how far a thread overruns its slice while the
+	// collector or the Go runtime keeps interrupting it where it cannot be
+	// preempted.
+	preemptRetry = 100 * time.Microsecond
 	// preemptSignal is the real-time signal the timers send.
 	preemptSignal = 40
 	// maxPreemptRuns is how many Runs (of runtimes of this package) may be
@@ -71,23 +81,25 @@ const (
 // through go_asm.h. The states live in a package array, so a late signal can
 // never find unmapped memory.
 type preemptState struct {
-	rt         *Runtime
-	active     uint32
-	pending    uint32 // a slice ended where the thread could not be preempted
-	ticks      uint64
-	sliceStart uint64
-	lastCur    *thread
-	xbase      uintptr // XSAVE areas, one per thread
-	xsize      uintptr
-	nranges    uintptr
-	ranges     [NumThreads][2]uintptr // thread bodies: [entry, end)
-	safe       *[2]uintptr            // gc: collect: the safe points in ranges, sorted
-	nsafe      uintptr
-	deferred   uint64 // slices that ended at an unsafe point
-	entryTSC   uint64 // the TSC when the handler that preempted last began
-	sliceOver  uint32 // the last redirect ended a slice (else: a sleeper may be due)
-	timer      int32
-	wakeTimer  int32 // one-shot, at the earliest deadline of a timed wait
+	rt           *Runtime
+	active       uint32
+	pending      uint32 // a slice ended where the thread could not be preempted
+	ticks        uint64
+	sliceStart   uint64
+	lastCur      *thread
+	lastSwitches uint64  // lastCur's switch count when the handler last saw it
+	xbase        uintptr // XSAVE areas, one per thread
+	xsize        uintptr
+	nranges      uintptr
+	ranges       [NumThreads][2]uintptr // thread bodies: [entry, end)
+	safe         *[2]uintptr            // gc: collect: the safe points in ranges, sorted
+	nsafe        uintptr
+	deferred     uint64 // slices that ended at an unsafe point
+	entryTSC     uint64 // the TSC when the handler that preempted last began
+	sliceOver    uint32 // the last redirect ended a slice (else: a sleeper may be due)
+	timer        int32
+	retryTimer   int32 // one-shot, retries a slice end that found an unsafe point
+	wakeTimer    int32 // one-shot, at the earliest deadline of a timed wait
 }
 
 // preemptStates are the slots of the active Runs; preemptStatesSize lets
@@ -96,14 +108,142 @@ var preemptStates [maxPreemptRuns]preemptState
 
 const preemptStatesSize = unsafe.Sizeof(preemptStates)
 
-// oldHandler is the handler that was installed for preemptSignal before
-// ours: the signal handler forwards everything that is not its own to it.
-var oldHandler uintptr
+// slotsLock guards preemptStates' claims.
+var slotsLock sync.Mutex
 
-var handler struct {
-	sync.Mutex
-	users int
-	old   sigaction
+// The handler chain of preemptSignal.
+//
+// Each generated package with time slices has its own handler (its own
+// slots, thread layout and trampoline). The handlers of all such packages in
+// the process form one chain, kept in a registry they share: sigChain, at
+// the symbol gthreadgen_sigchain_v1, which the assembly of every package
+// defines as DUPOK so that the linker keeps a single copy. The first Run of
+// a package registers its handler for good: the handler links to the
+// chain's head of that moment (chainNext) and becomes the head, the one
+// installed with rt_sigaction. A handler is never removed: without an active
+// Run of its package it is inert and forwards every signal along the chain,
+// and the last one forwards to the disposition that was there before any of
+// them (sigChain.foreign: the Go runtime's handler, normally). So no handler
+// is ever uninstalled out of order, and the chain cannot loop: each package
+// links to the head before it, once.
+//
+// When something replaces the disposition (signal.Ignore, another
+// library's sigaction), the next start or end of a Run puts the head back
+// in front and takes what replaced it as the new foreign, so that it still
+// applies to every signal that is not a timer of a gthreadgen Run: after
+// signal.Ignore, signal 40 from anyone else is still ignored. A Run during
+// which that happened lost its time slices from then on, and says so
+// (ErrSignalReplaced).
+
+// sigChain is the process-wide registry. Its layout is shared by every
+// package generated by this version of gthreadgen (the symbol's name
+// carries the version); the handler reads foreign at sigChainForeign.
+type sigChain struct {
+	lock    uint32
+	_       uint32
+	foreign uintptr // where the chain's last handler forwards
+	head    uintptr // the chain's first handler, the one installed
+	n       uintptr
+	members [sigChainMembers]uintptr // every registered handler
+}
+
+const (
+	// sigChainMembers is how many packages with time slices one process
+	// may hold.
+	sigChainMembers = 60
+	sigChainSize    = unsafe.Sizeof(sigChain{})
+	sigChainForeign = unsafe.Offsetof(sigChain{}.foreign)
+)
+
+// chainNext is the handler this package's handler forwards to, 0 for the
+// chain's foreign disposition. Set once, before the handler is installed.
+var chainNext uintptr
+
+// chainRegistered: this package's handler is in the chain (guarded by the
+// registry's lock).
+var chainRegistered bool
+
+// ErrSignalReplaced: while Run was active, something replaced the handler
+// of preemptSignal (signal.Ignore, signal.Notify after an Ignore, another
+// library's sigaction), so the threads ran without time slices from then
+// on. Run returns it once its threads have finished and no other error
+// came first; by then it has put the handler back, in front of the new
+// disposition, which still applies to every other sender of the signal.
+var ErrSignalReplaced = fmt.Errorf("%sthe handler of signal %d was replaced during Run (signal.Ignore?): time slices stopped there; Run has put it back", errPrefix, preemptSignal)
+
+// ErrTooManyPackages: more generated packages with time slices than the
+// handler chain holds are in the process.
+var ErrTooManyPackages = fmt.Errorf("%smore than %d generated packages with time slices in one process", errPrefix, sigChainMembers)
+
+func (c *sigChain) acquire() {
+	for !atomic.CompareAndSwapUint32(&c.lock, 0, 1) {
+		runtime.Gosched()
+	}
+}
+
+func (c *sigChain) release() { atomic.StoreUint32(&c.lock, 0) }
+
+func (c *sigChain) member(h uintptr) bool {
+	return slices.Contains(c.members[:c.n], h)
+}
+
+// setHandler installs h for preemptSignal and returns what was there;
+// h == 0 only reads it.
+func setHandler(h uintptr) (old sigaction, err error) {
+	act := sigaction{
+		handler:  h,
+		flags:    saSiginfo | saOnstack | saRestart | saRestorer,
+		restorer: sigReturnPC(),
+		mask:     ^uint64(0),
+	}
+	p := uintptr(unsafe.Pointer(&act))
+	if h == 0 {
+		p = 0
+	}
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, preemptSignal, p, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		return old, fmt.Errorf("%sthe handler of signal %d: %w", errPrefix, preemptSignal, e)
+	}
+	return old, nil
+}
+
+// ensureChain registers this package's handler in the chain the first time,
+// and puts the chain's head back in front when something replaced it; it
+// reports whether it had to.
+func ensureChain() (replaced bool, err error) {
+	c := sigChainAddr()
+	c.acquire()
+	defer c.release()
+	cur, err := setHandler(0)
+	if err != nil {
+		return false, err
+	}
+	ours := cur.handler == c.head || c.member(cur.handler)
+	if !chainRegistered {
+		if c.n == uintptr(len(c.members)) {
+			return false, ErrTooManyPackages
+		}
+		if c.n == 0 || !ours {
+			atomic.StoreUintptr(&c.foreign, cur.handler)
+		}
+		own := sigHandlerPC()
+		chainNext = c.head // 0 for the first: its tail is foreign
+		if _, err := setHandler(own); err != nil {
+			return false, err
+		}
+		c.members[c.n] = own
+		c.n++
+		c.head = own
+		chainRegistered = true
+		return false, nil
+	}
+	if cur.handler == c.head {
+		return false, nil
+	}
+	if !ours {
+		atomic.StoreUintptr(&c.foreign, cur.handler)
+	}
+	_, err = setHandler(c.head)
+	return true, err
 }
 
 // sigaction is the kernel's struct sigaction on linux.
@@ -124,8 +264,8 @@ const (
 // ErrPreemptUnsupported: the CPU or kernel lacks what preemption needs (XSAVE).
 var ErrPreemptUnsupported = errors.New(errPrefix + "time-slice preemption needs XSAVE (OSXSAVE), which this CPU or kernel does not offer")
 
-// ErrPreemptBusy: more Runs with preemption are active at once than the
-// package supports.
+// ErrPreemptBusy: more Runs with preemption (maxPreemptRuns, 16) are
+// active at once than the package supports.
 var ErrPreemptBusy = fmt.Errorf("%smore than %d Runs with time-slice preemption are active at once", errPrefix, maxPreemptRuns)
 
 // preemptRuntime is what a Runtime keeps for preemption.
@@ -148,17 +288,21 @@ type preemptRuntime struct {
 	wakeAt        int64 // when the wake timer is set to fire (nanotime), 0 if not
 }
 
+// retrySpec arms the retry timer once, preemptRetry from now; the signal
+// handler passes it to timer_settime.
+var retrySpec = unix.ItimerSpec{Value: unix.NsecToTimespec(int64(preemptRetry))}
+
+// sysTimerSettime is the timer_settime system call, for the handler.
+const sysTimerSettime = unix.SYS_TIMER_SETTIME
+
 // wakeRetry is how often the wake timer repeats after a deadline until the
 // sleeper has been woken: an interrupted point that was not safe is retried
 // this soon.
-const wakeRetry = time.Millisecond
+const wakeRetry = preemptRetry
 
 // zeroTimerSpec disarms a timer; the signal handler passes it to
 // timer_settime.
 var zeroTimerSpec unix.ItimerSpec
-
-// sysTimerSettime is the timer_settime system call, for the handler.
-const sysTimerSettime = unix.SYS_TIMER_SETTIME
 
 // armWake makes the wake timer fire at deadline (nanotime, the monotonic
 // clock) unless it is already set to fire earlier and has not fired yet.
@@ -351,8 +495,11 @@ func (rt *Runtime) startPreempt() error {
 	if rt.pre.slice == 0 {
 		return nil
 	}
-	handler.Lock()
-	defer handler.Unlock()
+	if _, err := ensureChain(); err != nil {
+		return err
+	}
+	slotsLock.Lock()
+	defer slotsLock.Unlock()
 	var slot *preemptState
 	for i := range preemptStates {
 		if preemptStates[i].active == 0 && preemptStates[i].rt == nil {
@@ -362,18 +509,6 @@ func (rt *Runtime) startPreempt() error {
 	}
 	if slot == nil {
 		return ErrPreemptBusy
-	}
-	if handler.users == 0 {
-		act := sigaction{
-			handler:  sigHandlerPC(),
-			flags:    saSiginfo | saOnstack | saRestart | saRestorer,
-			restorer: sigReturnPC(),
-			mask:     ^uint64(0),
-		}
-		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, preemptSignal, uintptr(unsafe.Pointer(&act)), uintptr(unsafe.Pointer(&handler.old)), 8, 0, 0); e != 0 {
-			return fmt.Errorf("%sinstalling the preemption signal handler: %w", errPrefix, e)
-		}
-		oldHandler = handler.old.handler
 	}
 	*slot = preemptState{
 		rt:      rt,
@@ -400,23 +535,28 @@ func (rt *Runtime) startPreempt() error {
 	var timer int32
 	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&timer))); e != 0 {
 		*slot = preemptState{}
-		rt.releaseHandler()
 		return fmt.Errorf("%screating the time-slice timer: %w", errPrefix, e)
 	}
 	slot.timer = timer
-	// The wake timer fires at the earliest deadline of a timed wait, so that a
-	// sleeper that comes due preempts a less urgent thread at once. Its value
-	// is the slot with the low bit set: the handler tells the two apart.
-	ev.value |= 1
-	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&slot.wakeTimer))); e != 0 {
+	// The retry timer: the slot with bit 1 set.
+	ev.value = uintptr(unsafe.Pointer(slot)) | 2
+	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&slot.retryTimer))); e != 0 {
 		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(timer), 0, 0)
 		*slot = preemptState{}
-		rt.releaseHandler()
+		return fmt.Errorf("%screating the retry timer: %w", errPrefix, e)
+	}
+	// The wake timer fires at the earliest deadline of a timed wait, so that a
+	// sleeper that comes due preempts a less urgent thread at once. Its value
+	// is the slot with bit 0 set: the handler tells the timers apart.
+	ev.value = uintptr(unsafe.Pointer(slot)) | 1
+	if _, _, e := unix.RawSyscall(unix.SYS_TIMER_CREATE, uintptr(unix.CLOCK_MONOTONIC), uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&slot.wakeTimer))); e != 0 {
+		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(timer), 0, 0)
+		unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.retryTimer), 0, 0)
+		*slot = preemptState{}
 		return fmt.Errorf("%screating the wake-up timer: %w", errPrefix, e)
 	}
 	rt.pre.wakeAt = 0
 	slot.active = 1
-	handler.users++
 	rt.pre.slot = slot
 	period := int64(rt.pre.slice / ticksPerSlice)
 	spec := unix.ItimerSpec{Interval: unix.NsecToTimespec(period), Value: unix.NsecToTimespec(period)}
@@ -428,12 +568,23 @@ func (rt *Runtime) startPreempt() error {
 	return nil
 }
 
-// stopPreempt deletes the timer, frees the slot and, with the last user,
-// restores the previous signal disposition.
-func (rt *Runtime) stopPreempt() {
-	handler.Lock()
-	defer handler.Unlock()
+// stopPreempt deletes the timers and frees the slot. It returns
+// ErrSignalReplaced when the chain's handler was no longer installed (and
+// puts it back), nil when Run has already stopped preemption.
+func (rt *Runtime) stopPreempt() error {
+	slotsLock.Lock()
+	had := rt.pre.slot != nil
 	rt.stopPreemptLocked()
+	slotsLock.Unlock()
+	if !had {
+		return nil
+	}
+	if replaced, err := ensureChain(); err != nil {
+		return err
+	} else if replaced {
+		return ErrSignalReplaced
+	}
+	return nil
 }
 
 func (rt *Runtime) stopPreemptLocked() {
@@ -443,19 +594,11 @@ func (rt *Runtime) stopPreemptLocked() {
 	}
 	slot.active = 0
 	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.timer), 0, 0)
+	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.retryTimer), 0, 0)
 	unix.RawSyscall(unix.SYS_TIMER_DELETE, uintptr(slot.wakeTimer), 0, 0)
 	rt.pre.deferred += slot.deferred
 	*slot = preemptState{}
 	rt.pre.slot = nil
-	handler.users--
-	rt.releaseHandler()
-}
-
-// releaseHandler puts the previous handler back when nobody uses ours.
-func (rt *Runtime) releaseHandler() {
-	if handler.users == 0 {
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, preemptSignal, uintptr(unsafe.Pointer(&handler.old)), 0, 8, 0, 0)
-	}
 }
 
 // preempted runs on the interrupted thread's stack, called by

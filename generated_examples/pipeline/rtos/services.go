@@ -10,6 +10,8 @@ import (
 	"math/bits"
 	"time"
 	_ "unsafe" // go:linkname of runtime.nanotime
+
+	"golang.org/x/sys/unix"
 )
 
 // Forever, as a timeout, waits without a limit. A timeout of 0 never blocks:
@@ -200,9 +202,7 @@ func (rt *Runtime) idle(cur *thread) *thread {
 	}
 	next := rt.pick()
 	for next == nil && rt.svc.timed != 0 {
-		if d := rt.svc.next - nanotime(); d > 0 {
-			time.Sleep(time.Duration(d))
-		}
+		idleWait(rt.svc.next)
 		rt.wakeDue()
 		next = rt.pick()
 	}
@@ -210,6 +210,31 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.enter(cur)
 	}
 	return next
+}
+
+// idleWait blocks the calling OS thread until deadline (nanotime, which is
+// CLOCK_MONOTONIC) in clock_nanosleep with TIMER_ABSTIME: the kernel's
+// timer precision, where time.Sleep waits for the Go runtime's timers
+// (about a millisecond late). It is a blocking system call: the Go
+// scheduler hands the goroutine's P to other goroutines meanwhile, and the
+// collector sees the goroutine in a system call, its stack (the idle
+// thread's) scanned from where it entered it. A signal (the time-slice
+// timers, the Go runtime's preemption) ends the call early with EINTR; the
+// absolute deadline makes going back to sleep exact.
+//
+// To let other goroutines wake the runtime (not possible yet), this is the
+// one place to change: wait on a futex word with FUTEX_WAIT_BITSET, whose
+// timeout is also an absolute CLOCK_MONOTONIC time, and have the waker
+// store to the word and FUTEX_WAKE it (or poll an eventfd with ppoll, whose
+// timeout is relative).
+func idleWait(deadline int64) {
+	ts := unix.NsecToTimespec(deadline)
+	for nanotime() < deadline {
+		if err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &ts, nil); err != nil && err != unix.EINTR {
+			// Not expected; fall back on the Go timers rather than spin.
+			time.Sleep(time.Duration(deadline - nanotime()))
+		}
+	}
 }
 
 // waitOf describes what blocked thread t waits for.

@@ -335,6 +335,9 @@ func (rt *Runtime) Run() error {
 	rt.current = nil
 	rt.running = false
 	rt.heapBytes = heapAllocs() - allocs
+	if err := rt.stopPreempt(); err != nil && rt.err == nil {
+		rt.err = err
+	}
 	err := rt.err
 	rt.err = nil
 	return err

@@ -75,3 +75,8 @@ func xsaveSize() uintptr
 
 // cputicks reads the time-stamp counter.
 func cputicks() uint64
+
+// sigChainAddr returns the process-wide registry of the handler chain, the
+// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
+// generated package's DUPOK definition.
+func sigChainAddr() *sigChain

@@ -158,11 +158,12 @@ done:
 TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	CMPL	8(SI), $-2
 	JNE	forward
+	// The timer's value is its slot's address, the low bits say which timer:
+	// 0 the tick, 1 the wake timer (services), 2 the retry timer.
 	MOVQ	24(SI), AX
-	// The wake timer's value is its slot's address with the low bit set.
 	MOVQ	AX, R13
-	ANDQ	$1, R13
-	ANDQ	$~1, AX
+	ANDQ	$3, R13
+	ANDQ	$~3, AX
 	// Ours if the timer's value points into preemptStates.
 	LEAQ	·preemptStates(SB), BX
 	CMPQ	AX, BX
@@ -172,6 +173,26 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	JHS	forward
 	CMPL	preemptState_active(AX), $0
 	JEQ	done
+	// And the signal's timer is the slot's timer of that kind (si_timerid):
+	// anything else, a value forged with sigqueue say, goes along the chain.
+	MOVL	16(SI), CX
+	CMPQ	R13, $0
+	JNE	notTick
+	CMPL	CX, preemptState_timer(AX)
+	JNE	forward
+	JMP	mine
+notTick:
+	CMPQ	R13, $2
+	JNE	notRetry
+	CMPL	CX, preemptState_retryTimer(AX)
+	JNE	forward
+	JMP	mine
+notRetry:
+	CMPQ	R13, $1
+	JNE	forward
+	CMPL	CX, preemptState_wakeTimer(AX)
+	JNE	forward
+mine:
 	// R14 = the TSC, for the latency statistics; only our own signals pay
 	// for it (RDTSC writes AX and DX: keep the state and the ucontext).
 	MOVQ	AX, R12
@@ -183,20 +204,30 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	R15, DX
 	MOVQ	R12, AX
 	CMPQ	R13, $0
-	JNE	wakeTimer
-	// Count the tick; a new running thread starts a new slice.
+	JNE	other
+	// Count the tick. A thread switched in since the last tick (another
+	// thread, or the same one switched away and back) started a new slice
+	// after the last tick: count its slice from there, so that a thread the
+	// timer switched in at a tick gets exactly its slice, and one that came
+	// in between two ticks (a Yield, a wake-up) at most its slice.
 	INCQ	preemptState_ticks(AX)
 	MOVQ	preemptState_rt(AX), BX
 	MOVQ	Runtime_current(BX), BX
 	CMPQ	BX, $0
 	JEQ	done
 	CMPQ	BX, preemptState_lastCur(AX)
+	JNE	newSlice
+	MOVQ	thread_switches(BX), CX
+	CMPQ	CX, preemptState_lastSwitches(AX)
 	JEQ	counted
+newSlice:
 	MOVQ	BX, preemptState_lastCur(AX)
+	MOVQ	thread_switches(BX), CX
+	MOVQ	CX, preemptState_lastSwitches(AX)
 	MOVQ	preemptState_ticks(AX), CX
+	DECQ	CX
 	MOVQ	CX, preemptState_sliceStart(AX)
 	MOVL	$0, preemptState_pending(AX)
-	JMP	wake
 counted:
 	MOVQ	preemptState_ticks(AX), CX
 	SUBQ	preemptState_sliceStart(AX), CX
@@ -204,8 +235,24 @@ counted:
 	JHS	over
 	// Within the slice only a timed wait that came due may want the CPU.
 	JMP	wake
+other:
+	CMPQ	R13, $1
+	JEQ	wakeTimer
+	// The retry timer: a slice ended where the thread could not be
+	// preempted. Try again unless the slice end was taken meanwhile or the
+	// thread was switched out (its successor's slice starts at the next tick).
+	CMPL	preemptState_pending(AX), $0
+	JEQ	done
+	MOVQ	preemptState_rt(AX), BX
+	MOVQ	Runtime_current(BX), BX
+	CMPQ	BX, preemptState_lastCur(AX)
+	JNE	done
+	MOVQ	thread_switches(BX), CX
+	CMPQ	CX, preemptState_lastSwitches(AX)
+	JNE	done
+	JMP	retry
 wakeTimer:
-	// The wake timer: a timed wait came due. BX = the running thread.
+	// The wake timer: a timed wait came due.
 	MOVQ	preemptState_rt(AX), R8
 	CMPL	(Runtime_svc+services_timed)(R8), $0
 	JNE	wakeDue
@@ -229,9 +276,21 @@ wake:
 	MOVL	$0, preemptState_sliceOver(AX)
 	JMP	check
 over:
-	// The slice is over. Preempt now if the interrupted point is safe;
-	// otherwise leave it pending for the next tick, Check or Yield.
+	// The slice is over. With no other runnable thread there is nothing to
+	// switch to: the thread goes on with a new slice. Otherwise preempt now if
+	// the interrupted point is safe, else leave it pending for the retry
+	// timer, Check or Yield.
+	MOVQ	preemptState_rt(AX), R8
+	MOVL	Runtime_runnable(R8), CX
+	LEAL	-1(CX), R9
+	ANDL	CX, R9
+	JNE	others
+	MOVQ	preemptState_ticks(AX), CX
+	MOVQ	CX, preemptState_sliceStart(AX)
+	JMP	wake
+others:
 	MOVL	$1, preemptState_pending(AX)
+retry:
 	MOVL	$1, preemptState_sliceOver(AX)
 check:
 	// The runner goroutine on the thread's stack (not g0, not the signal g).
@@ -297,12 +356,27 @@ unsafe:
 	CMPL	preemptState_sliceOver(AX), $0
 	JEQ	done
 	INCQ	preemptState_deferred(AX)
+	// Retry soon rather than a tick later: a deferral that repeats at every
+	// tick (the collector at work on this OS thread, say) would let the thread
+	// overrun its slice by many ticks. timer_settime(retryTimer, 0, &retrySpec, nil).
+	MOVLQSX	preemptState_retryTimer(AX), DI
+	MOVQ	$0, SI
+	LEAQ	·retrySpec(SB), DX
+	MOVQ	$0, R10
+	MOVQ	$const_sysTimerSettime, AX
+	SYSCALL
 done:
 	RET
 forward:
-	MOVQ	·oldHandler(SB), AX
+	// Not ours: the next handler of the chain, or after the last one the
+	// disposition the chain was installed in front of (DI, SI, DX intact).
+	MOVQ	·chainNext(SB), AX
+	CMPQ	AX, $0
+	JNE	jump
+	MOVQ	gthreadgen_sigchain_v1+const_sigChainForeign(SB), AX
 	CMPQ	AX, $1
 	JLS	done
+jump:
 	JMP	AX
 
 // func sigReturn()
@@ -426,3 +500,16 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func sigChainAddr() *sigChain
+// sigChainAddr returns the process-wide registry of the handler chain, the
+// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
+// generated package's DUPOK definition.
+TEXT ·sigChainAddr(SB), NOSPLIT, $0-8
+	LEAQ	gthreadgen_sigchain_v1(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// The handler chain's registry, shared by every generated package (its
+// layout is this gthreadgen version's: the name carries it).
+GLOBL gthreadgen_sigchain_v1(SB), DUPOK|NOPTR, $const_sigChainSize
