@@ -21,6 +21,7 @@ import (
 )
 
 const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -version | -schema
+       gthreadgen trace [-o timeline.html] trace.json
 
 gthreadgen reads a thread configuration and writes a Go package with a static
 thread table, stacks, scheduler and assembly context switcher for it.
@@ -30,6 +31,9 @@ thread table, stacks, scheduler and assembly context switcher for it.
 // Main runs the command and returns its exit code: 0 done, 1 config error or
 // stale output, 2 usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "trace" {
+		return traceMain(args[1:], stderr)
+	}
 	fl := flag.NewFlagSet("gthreadgen", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() {

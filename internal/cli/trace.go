@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gthreadgen/gthreadgen/internal/timeline"
+)
+
+const traceUsage = `usage: gthreadgen trace [-o timeline.html] [-title title] trace.json
+
+gthreadgen trace turns a trace in the Chrome trace-event format (what a
+generated runtime's WriteTrace writes) into one self-contained HTML page: a
+timeline with a lane per thread, coloured by state, with details on hover
+and zoom by time range. The page opens offline in any browser.
+
+`
+
+// traceMain runs gthreadgen trace.
+func traceMain(args []string, stderr io.Writer) int {
+	fl := flag.NewFlagSet("gthreadgen trace", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprint(stderr, traceUsage)
+		fl.PrintDefaults()
+	}
+	out := fl.String("o", "timeline.html", "the HTML `file` to write")
+	title := fl.String("title", "", "the page's title (default: the trace file's name)")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() != 1 {
+		fmt.Fprintln(stderr, "gthreadgen trace: want one trace file")
+		fl.Usage()
+		return 2
+	}
+	in := fl.Arg(0)
+	data, err := os.ReadFile(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "gthreadgen trace: %v\n", err)
+		return 1
+	}
+	tr, err := timeline.Parse(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "gthreadgen trace: %s: %v\n", in, err)
+		return 1
+	}
+	if *title == "" {
+		*title = strings.TrimSuffix(filepath.Base(in), filepath.Ext(in)) + " — gthreadgen timeline"
+	}
+	m, err := timeline.Build(tr, *title)
+	if err != nil {
+		fmt.Fprintf(stderr, "gthreadgen trace: %s: %v\n", in, err)
+		return 1
+	}
+	var b strings.Builder
+	if err := timeline.Write(&b, m); err != nil {
+		fmt.Fprintf(stderr, "gthreadgen trace: %v\n", err)
+		return 1
+	}
+	if err := writeAtomic(*out, []byte(b.String())); err != nil {
+		fmt.Fprintf(stderr, "gthreadgen trace: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// writeAtomic writes path through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
