@@ -424,3 +424,21 @@ func TestSchemaArch(t *testing.T) {
 		t.Errorf("schema arch enum vs model.Supported (-model +schema):\n%s", diff)
 	}
 }
+
+// TestExampleReadmes: every example is a demo a user can read: a README
+// that says what it shows and how to run it.
+func TestExampleReadmes(t *testing.T) {
+	for _, ex := range examples(t) {
+		dir := filepath.Dir(ex.pkgDir)
+		data, err := os.ReadFile(filepath.Join(dir, "README.md"))
+		if err != nil {
+			t.Errorf("%s: %v", ex.name, err)
+			continue
+		}
+		for _, want := range []string{"# " + ex.name + ": ", "go run ./" + filepath.ToSlash(dir), ex.config} {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("%s/README.md does not contain %q", dir, want)
+			}
+		}
+	}
+}
