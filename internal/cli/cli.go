@@ -99,7 +99,8 @@ type Change struct {
 }
 
 // Plan compares files with the directory: files missing or different are to be
-// written; generated files (by their header) that are no longer produced, such
+// written; generated files (by their whole header line, see emit.IsOwn) that
+// are no longer produced, such
 // as the switcher of an architecture dropped from the config, are to be
 // removed. Hand-written files are never touched.
 func Plan(dir string, files []emit.File) ([]Change, error) {
@@ -130,7 +131,7 @@ func Plan(dir string, files []emit.File) ([]Change, error) {
 		if err != nil {
 			return nil, err
 		}
-		if bytes.HasPrefix(data, []byte(emit.HeaderPrefix)) {
+		if emit.IsOwn(data) {
 			changes = append(changes, Change{name, nil, "left over"})
 		}
 	}
