@@ -158,9 +158,12 @@ func (p *parser) services(cfg *Config, top fields) {
 		} else if t, ok := p.str(n, at, "a Go type such as int"); ok {
 			if typ, msg := checkType(t); msg != "" {
 				p.errorf(n, at, "%s", msg)
-			} else if size := typeSize(typ); size*int64(max(q.Capacity, 1)) > MaxQueueMem {
+			} else if size, ok := typeSize(typ); !ok {
+				p.errorf(n, at, "an element of this type needs more than %d bytes; a queue may use at most %d (capacity times element size)",
+					MaxQueueMem, MaxQueueMem)
+			} else if c := uint64(max(q.Capacity, 1)); size*c > MaxQueueMem { // size <= MaxQueueMem, c <= MaxCapacity: no overflow
 				p.errorf(n, at, "the queue would need %d bytes (capacity %d times %d bytes); at most %d are allowed",
-					size*int64(max(q.Capacity, 1)), max(q.Capacity, 1), size, MaxQueueMem)
+					size*c, c, size, MaxQueueMem)
 			} else {
 				q.Type = typ
 			}
@@ -250,13 +253,20 @@ func checkType(s string) (string, string) {
 }
 
 // typeSize returns the size in bytes on amd64 of a type that checkType
-// accepted (the element types use predeclared types only).
-func typeSize(typ string) int64 {
+// accepted (the element types use predeclared types only), and false if it
+// is larger than MaxQueueMem. go/types reports a size that overflows int64
+// as negative, and its struct sizes are not checked at all: anything outside
+// 0..MaxQueueMem counts as too large.
+func typeSize(typ string) (uint64, bool) {
 	tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, typ)
 	if err != nil || !tv.IsType() {
-		return 1 << 62
+		return 0, false
 	}
-	return types.SizesFor("gc", "amd64").Sizeof(tv.Type)
+	size := types.SizesFor("gc", "amd64").Sizeof(tv.Type)
+	if size < 0 || size > MaxQueueMem {
+		return 0, false
+	}
+	return uint64(size), true
 }
 
 func allowedType(e ast.Expr) string {

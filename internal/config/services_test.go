@@ -138,6 +138,20 @@ services:
 			`rtos.yaml:14:38: services.queues[9].type: channels are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ A chan int }"`,
 			`rtos.yaml:15:38: services.queues[10].type: an array length must be at most 65536: only predeclared types, arrays of a constant length and structs of them are allowed, got "[1000000]byte"`,
 			`rtos.yaml:16:42: services.queues[11].type: the queue would need 4294967296 bytes (capacity 65536 times 65536 bytes); at most 67108864 are allowed`}},
+		{"queue sizes that overflow", `package: x
+threads: [{name: a}]
+services:
+  queues:
+    - {name: q1, capacity: 65536, type: "[65536][65536][65536]byte"}
+    - {name: q2, capacity: 1, type: "[65536][65536][65536][65536]byte"}
+    - {name: q3, capacity: 2, type: "struct{ A [65536][65536][65536][16384]byte; B [65536][65536][65536][16384]byte; C bool }"}
+    - {name: q4, capacity: 65536, type: "[1024]byte"}
+    - {name: q5, capacity: 1, type: "[65536][1025]byte"}
+`, nil, []string{
+			`rtos.yaml:5:41: services.queues[0].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:6:37: services.queues[1].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:7:37: services.queues[2].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:9:37: services.queues[4].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`}},
 	}...)
 }
 
