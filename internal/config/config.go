@@ -69,7 +69,13 @@ const (
 	MaxStack     = 256 << 20 // largest stack size in bytes
 	StackAlign   = 4 << 10   // every stack size is a multiple of this
 	DefaultStack = 64 << 10  // stack.default when absent
+	// MaxConfigSize is the largest config file Parse reads, in bytes.
+	MaxConfigSize = 1 << 20
 )
+
+// TooLarge is the message of the error Parse returns for a config larger
+// than MaxConfigSize.
+const TooLarge = "the config must be at most 1 MiB (1048576 bytes), got more than that"
 
 // Pos is a 1-based line and column in the config file.
 type Pos struct{ Line, Col int }
@@ -171,6 +177,10 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 			cfg, err = nil, p.list()
 		}
 	}()
+	if len(data) > MaxConfigSize {
+		p.add(Pos{1, 1}, "", TooLarge)
+		return nil, p.list()
+	}
 	cfg = p.parse(data)
 	if len(p.errs) > 0 {
 		return nil, p.list()

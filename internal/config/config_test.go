@@ -438,3 +438,17 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTooLarge: a config over MaxConfigSize is refused before the YAML
+// library sees it.
+func TestParseTooLarge(t *testing.T) {
+	data := []byte("package: x\n" + threadsOK + "# " + strings.Repeat("x", MaxConfigSize) + "\n")
+	_, err := Parse("rtos.yaml", data, testOpts)
+	want := "rtos.yaml:1:1: the config must be at most 1 MiB (1048576 bytes), got more than that"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error = %v, want %s", err, want)
+	}
+	if _, err := Parse("rtos.yaml", []byte("package: x\n"+threadsOK+"#"+strings.Repeat("x", MaxConfigSize-40)+"\n"), testOpts); err != nil {
+		t.Errorf("a config under the limit: %v", err)
+	}
+}

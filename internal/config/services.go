@@ -15,10 +15,11 @@ import (
 
 // Limits of the services section.
 const (
-	MaxServices = 32       // most objects of one kind (semaphores, mutexes, queues, events)
-	MaxCount    = 1 << 30  // largest initial semaphore count
-	MaxCapacity = 1 << 16  // largest queue capacity
-	MaxQueueMem = 64 << 20 // largest queue buffer in bytes (capacity times element size)
+	MaxServices  = 32       // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount     = 1 << 30  // largest initial semaphore count
+	MaxCapacity  = 1 << 16  // largest queue capacity
+	MaxQueueMem  = 64 << 20 // largest queue buffer in bytes (capacity times element size)
+	MaxTypeDepth = 16       // deepest nesting of arrays, structs and parentheses in a queue element type
 )
 
 // Services is the optional services section. A config without it (or with
@@ -245,6 +246,9 @@ func checkType(s string) (string, string) {
 	if err != nil {
 		return "", fmt.Sprintf("must be a Go type such as int or [4]float64, got %s (%v)", quote(s), err)
 	}
+	if d := typeDepth(e); d > MaxTypeDepth {
+		return "", fmt.Sprintf("must nest at most %d arrays, structs and parentheses, got %d levels in %s", MaxTypeDepth, d, quote(s))
+	}
 	if msg := allowedType(e); msg != "" {
 		return "", fmt.Sprintf("%s: only predeclared types, arrays of a constant length and structs of them are allowed, got %s",
 			msg, quote(s))
@@ -252,21 +256,112 @@ func checkType(s string) (string, string) {
 	return types.ExprString(e), ""
 }
 
-// typeSize returns the size in bytes on amd64 of a type that checkType
-// accepted (the element types use predeclared types only), and false if it
-// is larger than MaxQueueMem. go/types reports a size that overflows int64
-// as negative, and its struct sizes are not checked at all: anything outside
-// 0..MaxQueueMem counts as too large.
+// typeSize returns the size in bytes on amd64 (gc) of a type that checkType
+// accepted, and false if it is larger than MaxQueueMem. It walks the type
+// once, in time linear in its length (go/types' Sizeof recomputes the size of
+// a struct's last field from every level above, 2^depth in all), and no
+// intermediate result can overflow: each is checked against MaxQueueMem
+// before the next is computed.
 func typeSize(typ string) (uint64, bool) {
-	tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, typ)
-	if err != nil || !tv.IsType() {
+	e, err := goparser.ParseExpr(typ)
+	if err != nil {
 		return 0, false
 	}
-	size := types.SizesFor("gc", "amd64").Sizeof(tv.Type)
-	if size < 0 || size > MaxQueueMem {
-		return 0, false
+	size, _, ok := layout(e)
+	return size, ok
+}
+
+// layout returns the size and alignment of the type e, as the gc compiler
+// lays it out on amd64, and false if it is larger than MaxQueueMem.
+func layout(e ast.Expr) (size, align uint64, ok bool) {
+	switch t := e.(type) {
+	case *ast.Ident:
+		switch t.Name {
+		case "bool", "int8", "uint8", "byte":
+			return 1, 1, true
+		case "int16", "uint16":
+			return 2, 2, true
+		case "int32", "uint32", "rune", "float32":
+			return 4, 4, true
+		case "int", "int64", "uint", "uint64", "uintptr", "float64":
+			return 8, 8, true
+		case "complex64":
+			return 8, 4, true
+		case "complex128":
+			return 16, 8, true
+		case "string":
+			return 16, 8, true
+		}
+	case *ast.ParenExpr:
+		return layout(t.X)
+	case *ast.ArrayType:
+		lit, isLit := t.Len.(*ast.BasicLit)
+		if !isLit {
+			return 0, 0, false
+		}
+		n, err := strconv.ParseUint(strings.ReplaceAll(lit.Value, "_", ""), 0, 64)
+		if err != nil || n > MaxCapacity {
+			return 0, 0, false
+		}
+		es, ea, ok := layout(t.Elt)
+		if !ok {
+			return 0, 0, false
+		}
+		// es <= MaxQueueMem and n <= MaxCapacity: the product fits easily.
+		if size = es * n; size > MaxQueueMem {
+			return 0, 0, false
+		}
+		return size, ea, true
+	case *ast.StructType:
+		align = 1
+		var off, last uint64 // the offset reached, the last field's offset
+		var lastSize uint64
+		for _, f := range t.Fields.List {
+			fs, fa, ok := layout(f.Type)
+			if !ok {
+				return 0, 0, false
+			}
+			align = max(align, fa)
+			for range max(len(f.Names), 1) {
+				last = roundUp(off, fa)
+				off, lastSize = last+fs, fs
+				if off > MaxQueueMem {
+					return 0, 0, false
+				}
+			}
+		}
+		// gc: a zero-size last field of a struct with other data gets a
+		// byte, so that a pointer to it cannot point past the struct.
+		if last > 0 && lastSize == 0 {
+			off++
+		}
+		if size = roundUp(off, align); size > MaxQueueMem {
+			return 0, 0, false
+		}
+		return size, align, true
 	}
-	return uint64(size), true
+	return 0, 0, false
+}
+
+// roundUp rounds n (at most MaxQueueMem) up to a multiple of a power of two.
+func roundUp(n, a uint64) uint64 { return (n + a - 1) &^ (a - 1) }
+
+// typeDepth returns how deeply arrays, structs and parentheses nest in e (0
+// for a bare name), visiting each node once.
+func typeDepth(e ast.Expr) int {
+	switch t := e.(type) {
+	case *ast.ParenExpr:
+		return 1 + typeDepth(t.X)
+	case *ast.ArrayType:
+		return 1 + typeDepth(t.Elt)
+	case *ast.StructType:
+		d := 0
+		for _, f := range t.Fields.List {
+			d = max(d, typeDepth(f.Type))
+		}
+		return 1 + d
+	}
+	return 0
 }
 
 func allowedType(e ast.Expr) string {

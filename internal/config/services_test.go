@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -138,6 +140,16 @@ services:
 			`rtos.yaml:14:38: services.queues[9].type: channels are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ A chan int }"`,
 			`rtos.yaml:15:38: services.queues[10].type: an array length must be at most 65536: only predeclared types, arrays of a constant length and structs of them are allowed, got "[1000000]byte"`,
 			`rtos.yaml:16:42: services.queues[11].type: the queue would need 4294967296 bytes (capacity 65536 times 65536 bytes); at most 67108864 are allowed`}},
+		{"queue type too deep", `package: x
+threads: [{name: a}]
+services:
+  queues:
+    - {name: q1, capacity: 1, type: "` + nested(40) + `"}
+    - {name: q2, capacity: 1, type: "` + nested(16) + `"}
+    - {name: q3, capacity: 1, type: "` + strings.Repeat("[1]", 17) + `int"}
+`, nil, []string{
+			`rtos.yaml:5:37: services.queues[0].type: must nest at most 16 arrays, structs and parentheses, got 40 levels in "struct{ X struct{ X struct{ X struct{ X ..."`,
+			`rtos.yaml:7:37: services.queues[2].type: must nest at most 16 arrays, structs and parentheses, got 17 levels in "[1][1][1][1][1][1][1][1][1][1][1][1][1][..."`}},
 		{"queue sizes that overflow", `package: x
 threads: [{name: a}]
 services:
@@ -187,5 +199,45 @@ func TestCheckType(t *testing.T) {
 	}
 	if diff := cmp.Diff("services.queues[0].type", list[0].Path); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// nested returns struct{ X struct{ X ... int } } with depth structs.
+func nested(depth int) string {
+	return strings.Repeat("struct{ X ", depth) + "int" + strings.Repeat(" }", depth)
+}
+
+// TestTypeSizeLinear: sizing a deeply nested type takes time linear in its
+// length. go/types recomputed the size of every level from each level
+// above it, 2^depth in all: 40 levels never finished.
+func TestTypeSizeLinear(t *testing.T) {
+	done := make(chan struct{})
+	var size uint64
+	var ok bool
+	go func() {
+		defer close(done)
+		size, ok = typeSize(nested(2000))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("typeSize of 2000 nested structs did not finish in 10 s")
+	}
+	if !ok || size != 8 {
+		t.Errorf("typeSize = %d, %v; want 8, true", size, ok)
+	}
+}
+
+// TestTypeSizes: typeSize agrees with the gc compiler's layout on amd64.
+func TestTypeSizes(t *testing.T) {
+	for typ, want := range map[string]uint64{
+		"bool": 1, "int": 8, "string": 16, "complex64": 8, "complex128": 16, "[0]int": 0, "[3]int16": 6,
+		"struct{}": 0, "struct{ A bool; B int64 }": 16, "struct{ A int64; B bool }": 16, "struct{ A bool; B int16; C bool }": 6,
+		"struct{ A int64; B struct{} }": 16, "struct{ A struct{}; B struct{} }": 0, "struct{ A complex64; B bool }": 12,
+		"[2]struct{ A int32; B bool }": 16, "(struct{ A [3]byte })": 3, "[0x10]uint8": 16, "[1_000]byte": 1000,
+	} {
+		if got, ok := typeSize(typ); !ok || got != want {
+			t.Errorf("typeSize(%q) = %d, %v; want %d", typ, got, ok, want)
+		}
 	}
 }
