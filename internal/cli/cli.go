@@ -50,7 +50,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	data, err := os.ReadFile(*cfgPath)
+	data, err := readConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
 		return 1
@@ -89,6 +89,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// readConfig reads at most one byte more than config.MaxConfigSize, enough
+// for Parse to report a file that is too large (/dev/zero included) as a
+// config error.
+func readConfig(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, config.MaxConfigSize+1))
 }
 
 // Change is one file to write or remove.

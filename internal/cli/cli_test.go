@@ -27,6 +27,7 @@ func TestExitCodes(t *testing.T) {
 		{"fresh", []string{"-config", good, "-out", out, "-check"}, 0, ""},
 		{"config errors", []string{"-config", bad, "-out", filepath.Join(dir, "bad")}, 1, "threads[0].priority: must be an integer from 0 to 31, got 99"},
 		{"missing config", []string{"-config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
+		{"endless config", []string{"-config", "/dev/zero", "-out", filepath.Join(dir, "bad")}, 1, "/dev/zero:1:1: the config must be at most 1 MiB (1048576 bytes), got more than that"},
 		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined"},
 		{"positional argument", []string{"-config", good, "x"}, 2, `unexpected argument "x"`},
 		{"help", []string{"-h"}, 0, "usage: gthreadgen"},

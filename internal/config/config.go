@@ -690,8 +690,13 @@ func (p *parser) str(n *yaml.Node, at, want string) (string, bool) {
 	return n.Value, true
 }
 
-// integer decodes an integer scalar.
+// integer decodes an integer scalar written in decimal.
 func (p *parser) integer(n *yaml.Node, at, want string) (int64, bool) {
+	return p.integerIn(n, at, want, false)
+}
+
+// integerIn decodes an integer scalar; prefixed allows 0x, 0o and 0b forms.
+func (p *parser) integerIn(n *yaml.Node, at, want string, prefixed bool) (int64, bool) {
 	if !p.checkTag(n, at) {
 		return 0, false
 	}
@@ -700,7 +705,29 @@ func (p *parser) integer(n *yaml.Node, at, want string) (int64, bool) {
 		p.errorf(n, at, "must be %s, got %s", want, describe(n))
 		return 0, false
 	}
+	if msg := intForm(n.Value, prefixed); msg != "" {
+		p.errorf(n, at, "must be %s %s, got %s", want, msg, n.Value)
+		return 0, false
+	}
 	return v, true
+}
+
+// intForm returns why the YAML integer s is not written as meant, or "":
+// a leading zero (YAML reads 010 as the octal 8), or with prefixed (false)
+// any 0x, 0o or 0b form where a decimal is meant.
+func intForm(s string, prefixed bool) string {
+	d := strings.TrimLeft(strings.ReplaceAll(s, "_", ""), "+-")
+	if len(d) < 2 || d[0] != '0' {
+		return ""
+	}
+	switch d[1] {
+	case 'x', 'X', 'o', 'O', 'b', 'B':
+		if prefixed {
+			return ""
+		}
+		return "written in decimal"
+	}
+	return "without leading zeros (YAML would read " + s + " as an octal number)"
 }
 
 // boolean decodes true or false, and nothing else.
@@ -743,6 +770,10 @@ func checkPackage(s string) string {
 		return "must be a Go package name (a letter followed by letters, digits or underscores), got " + quote(s)
 	case s == "_":
 		return `must not be "_": the blank identifier cannot name a package`
+	case s == "documentation":
+		return `must not be "documentation": the go command ignores files of a package by that name`
+	case s == "init":
+		return `must not be "init": init cannot be declared except as a function, so no package can be named init`
 	case s == "main":
 		return `must not be "main": the generated code is imported by your program, and a main package cannot be imported`
 	}

@@ -230,6 +230,10 @@ var errorTests = []struct {
 		`rtos.yaml:1:10: package: must not be "main": the generated code is imported by your program, and a main package cannot be imported`}},
 	{"package blank", "package: _\n" + threadsOK, nil, []string{
 		`rtos.yaml:1:10: package: must not be "_": the blank identifier cannot name a package`}},
+	{"package documentation", "package: documentation\n" + threadsOK, nil, []string{
+		`rtos.yaml:1:10: package: must not be "documentation": the go command ignores files of a package by that name`}},
+	{"package init", "package: init\n" + threadsOK, nil, []string{
+		`rtos.yaml:1:10: package: must not be "init": init cannot be declared except as a function, so no package can be named init`}},
 
 	// Architectures.
 	{"arch", "package: x\narch: [amd64, riscv64, amd46, amd64, 64]\n" + threadsOK, nil, []string{

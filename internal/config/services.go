@@ -174,7 +174,7 @@ func (p *parser) services(cfg *Config, top fields) {
 	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(item string, v fields, name, id string, pos Pos) {
 		e := Event{Name: name, Ident: id, Pos: pos}
 		if n, at := v.get("initial"); n != nil {
-			if c, ok := p.integer(n, at, "an integer from 0 to 4294967295"); ok {
+			if c, ok := p.integerIn(n, at, "an integer from 0 to 4294967295", true); ok {
 				if c < 0 || c > 1<<32-1 {
 					p.errorf(n, at, "must be an integer from 0 to 4294967295, got %d", c)
 				}
@@ -223,6 +223,9 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 				if slices.Contains(p.opt.Reserved, id) {
 					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
 						quote(s), id)
+				} else if sig, ok := vetMethods[id]; ok {
+					p.errorf(nn, np, "name %s becomes the method Runtime.%s, which go vet requires to be %s; pick another name",
+						quote(s), id, sig)
 				} else if prev, dup := idents[id]; dup {
 					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s", quote(s), id, prev)
 				} else {
@@ -232,6 +235,29 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 		}
 		each(ip, v, name, id, posOf(item))
 	}
+}
+
+// vetMethods are the method names go vet's stdmethods check (Go 1.26) holds
+// to a standard signature, with that signature. A service becomes a Runtime
+// method named after it that returns the service, which would fail vet.
+var vetMethods = map[string]string{
+	"As":         "As(any) bool",
+	"Format":     "Format(fmt.State, rune)",
+	"GobDecode":  "GobDecode([]byte) error",
+	"GobEncode":  "GobEncode() ([]byte, error)",
+	"Is":         "Is(error) bool",
+	"ReadByte":   "ReadByte() (byte, error)",
+	"ReadFrom":   "ReadFrom(io.Reader) (int64, error)",
+	"ReadRune":   "ReadRune() (rune, int, error)",
+	"Scan":       "Scan(fmt.ScanState, rune) error",
+	"Seek":       "Seek(int64, int) (int64, error)",
+	"UnreadByte": "UnreadByte() error",
+	"UnreadRune": "UnreadRune() error",
+	"Unwrap":     "Unwrap() error",
+	"WriteByte":  "WriteByte(byte) error",
+	"WriteTo":    "WriteTo(io.Writer) (int64, error)",
+	// MarshalJSON, MarshalXML, UnmarshalJSON and UnmarshalXML cannot come
+	// from a lowercase name (marshal_json gives MarshalJson).
 }
 
 // predeclared are the Go types a queue element may be built from.
@@ -249,7 +275,9 @@ func checkType(s string) (string, string) {
 	if d := typeDepth(e); d > MaxTypeDepth {
 		return "", fmt.Sprintf("must nest at most %d arrays, structs and parentheses, got %d levels in %s", MaxTypeDepth, d, quote(s))
 	}
-	if msg := allowedType(e); msg != "" {
+	if msg := allowedType(e); strings.HasPrefix(msg, "must ") {
+		return "", fmt.Sprintf("%s, got %s", msg, quote(s)) // a message of its own
+	} else if msg != "" {
 		return "", fmt.Sprintf("%s: only predeclared types, arrays of a constant length and structs of them are allowed, got %s",
 			msg, quote(s))
 	}
@@ -367,6 +395,10 @@ func typeDepth(e ast.Expr) int {
 func allowedType(e ast.Expr) string {
 	switch t := e.(type) {
 	case *ast.Ident:
+		if t.Name == "error" || t.Name == "any" || t.Name == "comparable" {
+			return "must be a fixed-size value type (numbers, bool, string, arrays and structs of them); " +
+				"interfaces such as " + t.Name + " are not allowed"
+		}
 		if !slices.Contains(predeclared, t.Name) {
 			return fmt.Sprintf("%s is not a predeclared type", t.Name)
 		}

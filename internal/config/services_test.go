@@ -134,12 +134,42 @@ services:
 			`rtos.yaml:8:37: services.queues[3].type: pointers are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "*int"`,
 			`rtos.yaml:9:37: services.queues[4].type: maps are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "map[string]int"`,
 			`rtos.yaml:10:37: services.queues[5].type: struct field id must be exported (the type is used from another package): only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ id int }"`,
-			`rtos.yaml:11:37: services.queues[6].type: error is not a predeclared type: only predeclared types, arrays of a constant length and structs of them are allowed, got "error"`,
+			`rtos.yaml:11:37: services.queues[6].type: must be a fixed-size value type (numbers, bool, string, arrays and structs of them); interfaces such as error are not allowed, got "error"`,
 			`rtos.yaml:12:37: services.queues[7].type: an array length must be an integer literal: only predeclared types, arrays of a constant length and structs of them are allowed, got "[n]int"`,
 			`rtos.yaml:13:37: services.queues[8].type: must be a Go type such as int or [4]float64, got "int)" (1:4: expected 'EOF', found ')')`,
 			`rtos.yaml:14:38: services.queues[9].type: channels are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ A chan int }"`,
 			`rtos.yaml:15:38: services.queues[10].type: an array length must be at most 65536: only predeclared types, arrays of a constant length and structs of them are allowed, got "[1000000]byte"`,
 			`rtos.yaml:16:42: services.queues[11].type: the queue would need 4294967296 bytes (capacity 65536 times 65536 bytes); at most 67108864 are allowed`}},
+		{"service names that go vet reserves", `package: x
+threads: [{name: a}]
+services:
+  semaphores: [{name: read_byte}, {name: unread_byte}, {name: seek}]
+  events: [{name: write_to}, {name: format}, {name: unwrap}, {name: flags}]
+  queues: [{name: scan, capacity: 1, type: any}]
+`, nil, []string{
+			`rtos.yaml:4:23: services.semaphores[0].name: name "read_byte" becomes the method Runtime.ReadByte, which go vet requires to be ReadByte() (byte, error); pick another name`,
+			`rtos.yaml:4:42: services.semaphores[1].name: name "unread_byte" becomes the method Runtime.UnreadByte, which go vet requires to be UnreadByte() error; pick another name`,
+			`rtos.yaml:4:63: services.semaphores[2].name: name "seek" becomes the method Runtime.Seek, which go vet requires to be Seek(int64, int) (int64, error); pick another name`,
+			`rtos.yaml:5:19: services.events[0].name: name "write_to" becomes the method Runtime.WriteTo, which go vet requires to be WriteTo(io.Writer) (int64, error); pick another name`,
+			`rtos.yaml:5:37: services.events[1].name: name "format" becomes the method Runtime.Format, which go vet requires to be Format(fmt.State, rune); pick another name`,
+			`rtos.yaml:5:53: services.events[2].name: name "unwrap" becomes the method Runtime.Unwrap, which go vet requires to be Unwrap() error; pick another name`,
+			`rtos.yaml:6:19: services.queues[0].name: name "scan" becomes the method Runtime.Scan, which go vet requires to be Scan(fmt.ScanState, rune) error; pick another name`,
+			`rtos.yaml:6:44: services.queues[0].type: must be a fixed-size value type (numbers, bool, string, arrays and structs of them); interfaces such as any are not allowed, got "any"`}},
+		{"integers not in decimal", `package: x
+threads: [{name: a, priority: 010, stack: 040000}, {name: b, priority: 0x1f, stack: 0x4000}, {name: c, priority: 0o7, stack: 0_16000}]
+services:
+  semaphores: [{name: s, initial: 07}]
+  queues: [{name: q, capacity: 0b11, type: int}]
+  events: [{name: e, initial: 0x80000000}, {name: f, initial: 00}]
+`, nil, []string{
+			`rtos.yaml:2:31: threads[0].priority: must be an integer from 0 to 31 without leading zeros (YAML would read 010 as an octal number), got 010`,
+			`rtos.yaml:2:43: threads[0].stack: must be a size such as 64KiB, 16 KiB or 65536 (bytes) without leading zeros (YAML would read 040000 as an octal number), got 040000`,
+			`rtos.yaml:2:72: threads[1].priority: must be an integer from 0 to 31 written in decimal, got 0x1f`,
+			`rtos.yaml:2:114: threads[2].priority: must be an integer from 0 to 31 written in decimal, got 0o7`,
+			`rtos.yaml:2:126: threads[2].stack: must be a size such as 64KiB, 16 KiB or 65536 (bytes) without leading zeros (YAML would read 0_16000 as an octal number), got 0_16000`,
+			`rtos.yaml:4:35: services.semaphores[0].initial: must be an integer from 0 to 1073741824 without leading zeros (YAML would read 07 as an octal number), got 07`,
+			`rtos.yaml:5:32: services.queues[0].capacity: must be an integer from 1 to 65536 written in decimal, got 0b11`,
+			`rtos.yaml:6:63: services.events[1].initial: must be an integer from 0 to 4294967295 without leading zeros (YAML would read 00 as an octal number), got 00`}},
 		{"queue type too deep", `package: x
 threads: [{name: a}]
 services:

@@ -27,6 +27,10 @@ func (p *parser) size(n *yaml.Node, at string) (uint64, bool) {
 	var v uint64
 	switch {
 	case n.Kind == yaml.ScalarNode && n.Tag == "!!int":
+		if msg := intForm(n.Value, true); msg != "" {
+			p.errorf(n, at, "must be %s %s, got %s", wantSize, msg, n.Value)
+			return 0, false
+		}
 		var i int64
 		if err := n.Decode(&i); err == nil {
 			if i < 0 {
