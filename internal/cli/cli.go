@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -69,6 +70,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	if !*check {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+			return 1
+		}
+	}
+	defer lockDir(*out, !*check)()
 	changes, err := Plan(*out, files)
 	if err != nil {
 		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
@@ -140,7 +148,9 @@ func Plan(dir string, files []emit.File) ([]Change, error) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir: nothing to do
+		} else if err != nil {
 			return nil, err
 		}
 		if emit.IsOwn(data) {
@@ -151,9 +161,27 @@ func Plan(dir string, files []emit.File) ([]Change, error) {
 	return changes, nil
 }
 
+// tempFile matches the names of Apply's temporary files: "." + the name of
+// a generated file + "." + CreateTemp's random digits + ".tmp".
+var tempFile = regexp.MustCompile(`^\.[^/]+\.(go|s)\.[0-9]+\.tmp$`)
+
 // Apply carries out changes. Each file is written to a temporary file in dir
-// and renamed over the old one, so a reader never sees half a file.
+// and renamed over the old one, so a reader never sees half a file. First it
+// removes temporary files of its own that a run killed before its rename left
+// behind (Main holds the directory's lock, so no other run is writing them);
+// it touches no other name. A file to remove that is already gone is fine.
 func Apply(dir string, changes []Change) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && tempFile.MatchString(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
 	if len(changes) == 0 {
 		return nil
 	}
@@ -163,7 +191,7 @@ func Apply(dir string, changes []Change) error {
 	for _, c := range changes {
 		path := filepath.Join(dir, c.Name)
 		if c.Data == nil {
-			if err := os.Remove(path); err != nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 			continue
