@@ -23,6 +23,7 @@ type Data struct {
 	Header    string // the "Code generated" line
 	Package   string
 	Guard     bool   // guard pages below the stacks
+	GuardSize uint64 // their size in bytes (model.Model.GuardSize); 0: one page
 	GoVersion string // e.g. "go1.26"
 	GoNext    string // the first release not supported, e.g. "go1.27"
 	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go

@@ -12,7 +12,8 @@
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
 //	  default: 64KiB      # optional size; default 64 KiB
-//	  guard: true         # optional; PROT_NONE guard page below each stack; default true
+//	  guard: true         # optional; true (default): a PROT_NONE guard page below each
+//	                      #   stack; false: none; a size such as 16KiB: that many bytes
 //	threads:              # required; 1 to 32 entries
 //	  - name: ping        # required; ^[a-z][a-z0-9_]*$, unique, becomes the Go identifier Ping
 //	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
@@ -69,6 +70,8 @@ const (
 	MaxStack     = 256 << 20 // largest stack size in bytes
 	StackAlign   = 4 << 10   // every stack size is a multiple of this
 	DefaultStack = 64 << 10  // stack.default when absent
+	GuardAlign   = 4 << 10   // a stack.guard size is a multiple of this
+	MaxGuard     = 1 << 20   // largest stack.guard size in bytes
 	// MaxConfigSize is the largest config file Parse reads, in bytes.
 	MaxConfigSize = 1 << 20
 )
@@ -91,7 +94,8 @@ type Config struct {
 	GC           string        // "pause" (default) or "collect"
 	GCPos        Pos           // position of the gc value; zero if absent
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
-	Guard        bool          // stack.guard, default true
+	Guard        bool          // stack.guard is not false (the default is true)
+	GuardSize    uint64        // stack.guard as a size in bytes; 0: true, one page of the machine
 	Threads      []Thread      // in config order
 	Services     Services      // the services section; zero when absent
 }
@@ -584,10 +588,29 @@ func (p *parser) stack(cfg *Config, top fields) {
 		}
 	}
 	if n, at := f.get("guard"); n != nil {
-		if v, ok := p.boolean(n, at); ok {
+		// A number is a size; anything else (yes, "maybe") was meant as a boolean.
+		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
+			if v, ok := p.guard(n, at); ok {
+				cfg.Guard, cfg.GuardSize = true, v
+			}
+		} else if v, ok := p.boolean(n, at); ok {
 			cfg.Guard = v
 		}
 	}
+}
+
+// guard decodes a guard size and checks it against GuardAlign and MaxGuard.
+func (p *parser) guard(n *yaml.Node, at string) (uint64, bool) {
+	v, ok := p.bytes(n, at)
+	if !ok {
+		return 0, false
+	}
+	if v == 0 || v%GuardAlign != 0 || v > MaxGuard {
+		p.errorf(n, at, "must be true, false or a size from %s to %s that is a multiple of %s, got %s",
+			formatSize(GuardAlign), formatSize(MaxGuard), formatSize(GuardAlign), formatSize(v))
+		return 0, false
+	}
+	return v, true
 }
 
 // threads fills cfg.Threads and checks names across threads.

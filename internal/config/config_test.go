@@ -109,6 +109,34 @@ scheduler: {time_slice: "0"}
 	},
 }
 
+func init() {
+	goodTests = append(goodTests, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "guard size",
+		in:   "package: x\nstack: {guard: 16KiB}\nthreads: [{name: a}]\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
+			StackDefault: DefaultStack, Guard: true, GuardSize: 16 << 10,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+		},
+	}, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "largest guard, in bytes",
+		in:   "package: x\nstack: {guard: 1048576}\nthreads: [{name: a}]\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
+			StackDefault: DefaultStack, Guard: true, GuardSize: 1 << 20,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+		},
+	})
+}
+
 func TestParseGood(t *testing.T) {
 	for _, tt := range goodTests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +237,14 @@ var errorTests = []struct {
 		`rtos.yaml:4:26: threads[0].autostart: must be true or false, got "true"`,
 		"rtos.yaml:5:26: threads[1].autostart: must be true or false, got 1",
 		`rtos.yaml:6:26: threads[2].autostart: must be true or false, got !!bool "on"`}},
+	{"guard sizes", "package: x\nthreads: [{name: a}]\nstack: {guard: 5000}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 5000 B"}},
+	{"guard too large", "package: x\nthreads: [{name: a}]\nstack: {guard: 2MiB}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 2 MiB"}},
+	{"guard zero", "package: x\nthreads: [{name: a}]\nstack: {guard: 0}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 0 B"}},
+	{"guard unit", "package: x\nthreads: [{name: a}]\nstack: {guard: 16KB}\n", nil, []string{
+		`rtos.yaml:3:16: stack.guard: unknown unit "KB" in "16KB" (use B, KiB or MiB)`}},
 	{"tags", "package: !!binary eHl6\nthreads:\n  - {name: !custom a, stack: !!float 8192}\n", nil, []string{
 		`rtos.yaml:1:10: package: unsupported YAML tag "!!binary"; write a plain value`,
 		`rtos.yaml:3:12: threads[0].name: unsupported YAML tag "!custom"; write a plain value`,

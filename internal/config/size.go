@@ -21,6 +21,19 @@ const wantSize = "a size such as 64KiB, 16 KiB or 65536 (bytes)"
 // size decodes a stack size and checks it against MinStack, MaxStack and
 // StackAlign.
 func (p *parser) size(n *yaml.Node, at string) (uint64, bool) {
+	v, ok := p.bytes(n, at)
+	if !ok {
+		return 0, false
+	}
+	if msg := checkSize(v); msg != "" {
+		p.errorf(n, at, "%s", msg)
+		return 0, false
+	}
+	return v, true
+}
+
+// bytes decodes a size: an integer number of bytes or a string with a unit.
+func (p *parser) bytes(n *yaml.Node, at string) (uint64, bool) {
 	if !p.checkTag(n, at) {
 		return 0, false
 	}
@@ -50,10 +63,6 @@ func (p *parser) size(n *yaml.Node, at string) (uint64, bool) {
 		}
 	default:
 		p.errorf(n, at, "must be %s, got %s", wantSize, describe(n))
-		return 0, false
-	}
-	if msg := checkSize(v); msg != "" {
-		p.errorf(n, at, "%s", msg)
 		return 0, false
 	}
 	return v, true

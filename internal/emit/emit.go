@@ -103,6 +103,7 @@ func Files(m *model.Model) ([]File, error) {
 		Header:      header,
 		Package:     m.Package,
 		Guard:       m.Guard,
+		GuardSize:   m.GuardSize,
 		GoVersion:   model.GoVersion,
 		GoNext:      nextGo(model.GoVersion),
 		Preempt:     m.TimeSlice > 0,
