@@ -48,6 +48,7 @@ package config
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"go/token"
 	"io"
@@ -58,7 +59,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Limits of the configuration.
@@ -345,57 +346,52 @@ func (p *parser) document(data []byte) *yaml.Node {
 	return root
 }
 
-var (
-	yamlLine      = regexp.MustCompile(`^line (\d+): `)
-	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
-)
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
 
-// parserProblems are the messages of the YAML library's parser (as opposed
-// to its scanner). The library reports their line 0-based, one less than the
-// line of the problem.
-var parserProblems = map[string]bool{
-	"did not find expected <stream-start>":   true,
-	"did not find expected <document start>": true,
-	"found undefined tag handle":             true,
-	"did not find expected node content":     true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected key":              true,
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found duplicate %TAG directive":         true,
+// syntaxError reports an error of the YAML library at the line and column
+// the library gives for the problem (a position past the end of the file is
+// put at the end of its last line), with the construct it was reading and
+// where that starts. An error without a position is put at 1:1.
+func (p *parser) syntaxError(err error, data []byte) {
+	var le *yaml.LoadError
+	if !errors.As(err, &le) {
+		var list *yaml.LoadErrors
+		if errors.As(err, &list) && len(list.Errors) > 0 {
+			le = list.Errors[0]
+		}
+	}
+	if le == nil {
+		// Not a positioned error: take the line from the message if it has one.
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		pos := Pos{1, 1}
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			msg = msg[len(m[0]):]
+			if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+				pos.Line = n
+			}
+		}
+		p.add(pos, "", cmp.Or(msg, "invalid YAML"))
+		return
+	}
+	msg := cmp.Or(le.Message, "invalid YAML")
+	if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+		msg += fmt.Sprintf(" (%s at line %d, column %d)", le.ContextMsg, le.ContextMark.Line, le.ContextMark.Column)
+	}
+	p.add(clampPos(Pos{le.Mark.Line, le.Mark.Column}, data), "", msg)
 }
 
-// syntaxError reports an error of the YAML library at the line it names
-// (line 1 if none), column 1. An unknown anchor, which the library reports
-// without a line, is reported where it is first used.
-func (p *parser) syntaxError(err error, data []byte) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	pos := Pos{1, 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		msg = msg[len(m[0]):]
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			if parserProblems[msg] {
-				n++
-			}
-			// The end of the stream is on a line of its own.
-			lines := bytes.Count(data, []byte("\n"))
-			if !bytes.HasSuffix(data, []byte("\n")) {
-				lines++
-			}
-			pos.Line = max(min(n, lines), 1)
-		}
-	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
-		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			pos.Line = 1 + bytes.Count(data[:i], []byte("\n"))
-			pos.Col = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
-		}
+// clampPos keeps pos inside data: at least 1:1, and a position past the last
+// line (the end of the stream after a final newline) at the end of that line.
+func clampPos(pos Pos, data []byte) Pos {
+	if pos.Line < 1 {
+		return Pos{1, 1}
 	}
-	if msg == "" {
-		msg = "invalid YAML"
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if pos.Line > len(lines) {
+		last := lines[len(lines)-1]
+		return Pos{len(lines), utf8.RuneCount(last) + 1}
 	}
-	p.add(pos, "", msg)
+	return Pos{pos.Line, max(pos.Col, 1)}
 }
 
 // fields holds the known fields of one YAML mapping.

@@ -175,9 +175,13 @@ var errorTests = []struct {
 	{"null document", "~\n", nil, []string{
 		"rtos.yaml:1:1: the config must be a YAML mapping with at least package and threads, got ~"}},
 	{"syntax error", "package: x\nthreads: [{name: a}\nstack: {}\n", nil, []string{
-		"rtos.yaml:2:1: did not find expected ',' or ']'"}},
+		"rtos.yaml:3:1: did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 10)"}},
 	{"syntax error missing colon", "package: x\nthreads\n  - name: a\n", nil, []string{
-		"rtos.yaml:2:1: could not find expected ':'"}},
+		"rtos.yaml:3:9: mapping values are not allowed in this context"}},
+	{"syntax error column", "package: x\nthreads: [{name: a}]\nstack:\n  default: 8KiB\n    guard: true\n", nil, []string{
+		"rtos.yaml:5:10: mapping values are not allowed in this context"}},
+	{"unclosed quote", "package: x\nthreads: [{name: 'a}]\n", nil, []string{
+		"rtos.yaml:2:22: found unexpected end of stream (while scanning a quoted scalar at line 2, column 18)"}},
 	{"tab indentation", "package: x\nthreads:\n\t- name: a\n", nil, []string{
 		"rtos.yaml:3:1: found character that cannot start any token"}},
 	{"unknown anchor", "package: x\nthreads: [{name: a, priority: *prio}]\n", nil, []string{
