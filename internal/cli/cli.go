@@ -120,9 +120,8 @@ type Change struct {
 
 // Plan compares files with the directory: files missing or different are to be
 // written; generated files (by their whole header line, see emit.IsOwn) that
-// are no longer produced, such
-// as the switcher of an architecture dropped from the config, are to be
-// removed. Hand-written files are never touched.
+// are no longer produced, such as the switcher of an architecture dropped from
+// the config, are to be removed. Hand-written files are never touched.
 func Plan(dir string, files []emit.File) ([]Change, error) {
 	var changes []Change
 	want := map[string]bool{}

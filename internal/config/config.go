@@ -725,7 +725,7 @@ func (p *parser) integerIn(n *yaml.Node, at, want string, prefixed bool) (int64,
 		return 0, false
 	}
 	if msg := intForm(n.Value, prefixed); msg != "" {
-		p.errorf(n, at, "must be %s %s, got %s", want, msg, n.Value)
+		p.errorf(n, at, "must be %s %s, got %s", want, msg, clip(n.Value))
 		return 0, false
 	}
 	return v, true
@@ -746,7 +746,7 @@ func intForm(s string, prefixed bool) string {
 		}
 		return "written in decimal"
 	}
-	return "without leading zeros (YAML would read " + s + " as an octal number)"
+	return "without leading zeros (YAML would read " + clip(s) + " as an octal number)"
 }
 
 // boolean decodes true or false, and nothing else.

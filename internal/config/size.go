@@ -41,7 +41,7 @@ func (p *parser) bytes(n *yaml.Node, at string) (uint64, bool) {
 	switch {
 	case n.Kind == yaml.ScalarNode && n.Tag == "!!int":
 		if msg := intForm(n.Value, true); msg != "" {
-			p.errorf(n, at, "must be %s %s, got %s", wantSize, msg, n.Value)
+			p.errorf(n, at, "must be %s %s, got %s", wantSize, msg, clip(n.Value))
 			return 0, false
 		}
 		var i int64
