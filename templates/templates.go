@@ -20,9 +20,10 @@ var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=e
 
 // Data is what the templates may use.
 type Data struct {
-	Header  string // the "Code generated" line and the file's build constraint
-	Package string
-	Guard   bool // guard pages below the stacks
+	Header    string // the "Code generated" line and the file's build constraint
+	Package   string
+	Guard     bool   // guard pages below the stacks
+	GuardSize uint64 // their size in bytes (model.Model.GuardSize); 0: one page
 	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go
 	// expression ("10 * time.Millisecond").
 	Preempt bool

@@ -1375,3 +1375,31 @@ func TestStackLeft(t *testing.T) {
 		}
 	}
 }
+
+// TestCanaryMiddleWord: a write to a single word in the middle of the canary
+// area (StackLo - 32), as a stray unsafe store would make, stops Run.
+//
+// Regression: only the lowest and the highest word of the area were
+// checked, so this went unnoticed.
+func TestCanaryMiddleWord(t *testing.T) {
+	for _, off := range []int{16, 32, 48, 56} {
+		var after bool
+		var rt *rtos.Runtime
+		rt = newRuntime(t, func(id rtos.ThreadID, r *rtos.Runtime) {
+			if id == rtos.T12 {
+				var local uint64
+				p := unsafe.Pointer(&local)
+				lo := r.Stats().Threads[rtos.T12].StackLo
+				*(*uint64)(unsafe.Add(p, -int(uintptr(p)-lo)-off)) = 0
+				r.Yield()
+				after = true
+			}
+		})
+		activate(t, rt, rtos.T12, rtos.T13)
+		err := rt.Run()
+		var se *rtos.StackOverflowError
+		if !errors.As(err, &se) || se.Thread != rtos.T12 || after {
+			t.Errorf("T12 wrote the word at StackLo-%d: Run = %v, resumed %v; want *StackOverflowError for t12", off, err, after)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -65,7 +66,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	data, err := os.ReadFile(*cfgPath)
+	data, err := readConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
 		return 1
@@ -84,6 +85,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	if !*check {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
+			return 1
+		}
+	}
+	defer lockDir(*out, !*check)()
 	changes, err := Plan(*out, files)
 	if err != nil {
 		fmt.Fprintf(stderr, "gthreadgen: %v\n", err)
@@ -106,6 +114,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// readConfig reads at most one byte more than config.MaxConfigSize, enough
+// for Parse to report a file that is too large (/dev/zero included) as a
+// config error.
+func readConfig(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, config.MaxConfigSize+1))
+}
+
 // Change is one file to write or remove.
 type Change struct {
 	Name string
@@ -114,9 +134,9 @@ type Change struct {
 }
 
 // Plan compares files with the directory: files missing or different are to be
-// written; generated files (by their header) that are no longer produced, such
-// as the switcher of an architecture dropped from the config, are to be
-// removed. Hand-written files are never touched.
+// written; generated files (by their whole header line, see emit.IsOwn) that
+// are no longer produced, such as the switcher of an architecture dropped from
+// the config, are to be removed. Hand-written files are never touched.
 func Plan(dir string, files []emit.File) ([]Change, error) {
 	var changes []Change
 	want := map[string]bool{}
@@ -142,10 +162,12 @@ func Plan(dir string, files []emit.File) ([]Change, error) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir: nothing to do
+		} else if err != nil {
 			return nil, err
 		}
-		if bytes.HasPrefix(data, []byte(emit.HeaderPrefix)) {
+		if emit.IsOwn(data) {
 			changes = append(changes, Change{name, nil, "left over"})
 		}
 	}
@@ -153,9 +175,27 @@ func Plan(dir string, files []emit.File) ([]Change, error) {
 	return changes, nil
 }
 
+// tempFile matches the names of Apply's temporary files: "." + the name of
+// a generated file + "." + CreateTemp's random digits + ".tmp".
+var tempFile = regexp.MustCompile(`^\.[^/]+\.(go|s)\.[0-9]+\.tmp$`)
+
 // Apply carries out changes. Each file is written to a temporary file in dir
-// and renamed over the old one, so a reader never sees half a file.
+// and renamed over the old one, so a reader never sees half a file. First it
+// removes temporary files of its own that a run killed before its rename left
+// behind (Main holds the directory's lock, so no other run is writing them);
+// it touches no other name. A file to remove that is already gone is fine.
 func Apply(dir string, changes []Change) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && tempFile.MatchString(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
 	if len(changes) == 0 {
 		return nil
 	}
@@ -165,7 +205,7 @@ func Apply(dir string, changes []Change) error {
 	for _, c := range changes {
 		path := filepath.Join(dir, c.Name)
 		if c.Data == nil {
-			if err := os.Remove(path); err != nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 			continue

@@ -12,7 +12,8 @@
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
 //	stack:
 //	  default: 64KiB      # optional size; default 64 KiB
-//	  guard: true         # optional; PROT_NONE guard page below each stack; default true
+//	  guard: true         # optional; true (default): a PROT_NONE guard page below each
+//	                      #   stack; false: none; a size such as 16KiB: that many bytes
 //	threads:              # required; 1 to 32 entries
 //	  - name: ping        # required; ^[a-z][a-z0-9_]*$, unique, becomes the Go identifier Ping
 //	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
@@ -47,6 +48,7 @@ package config
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"go/token"
 	"io"
@@ -57,7 +59,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Limits of the configuration.
@@ -69,7 +71,15 @@ const (
 	MaxStack     = 256 << 20 // largest stack size in bytes
 	StackAlign   = 4 << 10   // every stack size is a multiple of this
 	DefaultStack = 64 << 10  // stack.default when absent
+	GuardAlign   = 4 << 10   // a stack.guard size is a multiple of this
+	MaxGuard     = 1 << 20   // largest stack.guard size in bytes
+	// MaxConfigSize is the largest config file Parse reads, in bytes.
+	MaxConfigSize = 1 << 20
 )
+
+// TooLarge is the message of the error Parse returns for a config larger
+// than MaxConfigSize.
+const TooLarge = "the config must be at most 1 MiB (1048576 bytes), got more than that"
 
 // Pos is a 1-based line and column in the config file.
 type Pos struct{ Line, Col int }
@@ -85,7 +95,8 @@ type Config struct {
 	GC           string        // "collect" (default) or "pause"
 	GCPos        Pos           // position of the gc value; zero if absent
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
-	Guard        bool          // stack.guard, default true
+	Guard        bool          // stack.guard is not false (the default is true)
+	GuardSize    uint64        // stack.guard as a size in bytes; 0: true, one page of the machine
 	Threads      []Thread      // in config order
 	Services     Services      // the services section; zero when absent
 }
@@ -171,6 +182,10 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 			cfg, err = nil, p.list()
 		}
 	}()
+	if len(data) > MaxConfigSize {
+		p.add(Pos{1, 1}, "", TooLarge)
+		return nil, p.list()
+	}
 	cfg = p.parse(data)
 	if len(p.errs) > 0 {
 		return nil, p.list()
@@ -331,57 +346,52 @@ func (p *parser) document(data []byte) *yaml.Node {
 	return root
 }
 
-var (
-	yamlLine      = regexp.MustCompile(`^line (\d+): `)
-	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
-)
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
 
-// parserProblems are the messages of the YAML library's parser (as opposed
-// to its scanner). The library reports their line 0-based, one less than the
-// line of the problem.
-var parserProblems = map[string]bool{
-	"did not find expected <stream-start>":   true,
-	"did not find expected <document start>": true,
-	"found undefined tag handle":             true,
-	"did not find expected node content":     true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected key":              true,
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found duplicate %TAG directive":         true,
+// syntaxError reports an error of the YAML library at the line and column
+// the library gives for the problem (a position past the end of the file is
+// put at the end of its last line), with the construct it was reading and
+// where that starts. An error without a position is put at 1:1.
+func (p *parser) syntaxError(err error, data []byte) {
+	var le *yaml.LoadError
+	if !errors.As(err, &le) {
+		var list *yaml.LoadErrors
+		if errors.As(err, &list) && len(list.Errors) > 0 {
+			le = list.Errors[0]
+		}
+	}
+	if le == nil {
+		// Not a positioned error: take the line from the message if it has one.
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		pos := Pos{1, 1}
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			msg = msg[len(m[0]):]
+			if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+				pos.Line = n
+			}
+		}
+		p.add(pos, "", cmp.Or(msg, "invalid YAML"))
+		return
+	}
+	msg := cmp.Or(le.Message, "invalid YAML")
+	if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+		msg += fmt.Sprintf(" (%s at line %d, column %d)", le.ContextMsg, le.ContextMark.Line, le.ContextMark.Column)
+	}
+	p.add(clampPos(Pos{le.Mark.Line, le.Mark.Column}, data), "", msg)
 }
 
-// syntaxError reports an error of the YAML library at the line it names
-// (line 1 if none), column 1. An unknown anchor, which the library reports
-// without a line, is reported where it is first used.
-func (p *parser) syntaxError(err error, data []byte) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	pos := Pos{1, 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		msg = msg[len(m[0]):]
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			if parserProblems[msg] {
-				n++
-			}
-			// The end of the stream is on a line of its own.
-			lines := bytes.Count(data, []byte("\n"))
-			if !bytes.HasSuffix(data, []byte("\n")) {
-				lines++
-			}
-			pos.Line = max(min(n, lines), 1)
-		}
-	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
-		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			pos.Line = 1 + bytes.Count(data[:i], []byte("\n"))
-			pos.Col = 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
-		}
+// clampPos keeps pos inside data: at least 1:1, and a position past the last
+// line (the end of the stream after a final newline) at the end of that line.
+func clampPos(pos Pos, data []byte) Pos {
+	if pos.Line < 1 {
+		return Pos{1, 1}
 	}
-	if msg == "" {
-		msg = "invalid YAML"
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if pos.Line > len(lines) {
+		last := lines[len(lines)-1]
+		return Pos{len(lines), utf8.RuneCount(last) + 1}
 	}
-	p.add(pos, "", msg)
+	return Pos{pos.Line, max(pos.Col, 1)}
 }
 
 // fields holds the known fields of one YAML mapping.
@@ -574,10 +584,29 @@ func (p *parser) stack(cfg *Config, top fields) {
 		}
 	}
 	if n, at := f.get("guard"); n != nil {
-		if v, ok := p.boolean(n, at); ok {
+		// A number is a size; anything else (yes, "maybe") was meant as a boolean.
+		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
+			if v, ok := p.guard(n, at); ok {
+				cfg.Guard, cfg.GuardSize = true, v
+			}
+		} else if v, ok := p.boolean(n, at); ok {
 			cfg.Guard = v
 		}
 	}
+}
+
+// guard decodes a guard size and checks it against GuardAlign and MaxGuard.
+func (p *parser) guard(n *yaml.Node, at string) (uint64, bool) {
+	v, ok := p.bytes(n, at)
+	if !ok {
+		return 0, false
+	}
+	if v == 0 || v%GuardAlign != 0 || v > MaxGuard {
+		p.errorf(n, at, "must be true, false or a size from %s to %s that is a multiple of %s, got %s",
+			formatSize(GuardAlign), formatSize(MaxGuard), formatSize(GuardAlign), formatSize(v))
+		return 0, false
+	}
+	return v, true
 }
 
 // threads fills cfg.Threads and checks names across threads.
@@ -680,8 +709,13 @@ func (p *parser) str(n *yaml.Node, at, want string) (string, bool) {
 	return n.Value, true
 }
 
-// integer decodes an integer scalar.
+// integer decodes an integer scalar written in decimal.
 func (p *parser) integer(n *yaml.Node, at, want string) (int64, bool) {
+	return p.integerIn(n, at, want, false)
+}
+
+// integerIn decodes an integer scalar; prefixed allows 0x, 0o and 0b forms.
+func (p *parser) integerIn(n *yaml.Node, at, want string, prefixed bool) (int64, bool) {
 	if !p.checkTag(n, at) {
 		return 0, false
 	}
@@ -690,7 +724,29 @@ func (p *parser) integer(n *yaml.Node, at, want string) (int64, bool) {
 		p.errorf(n, at, "must be %s, got %s", want, describe(n))
 		return 0, false
 	}
+	if msg := intForm(n.Value, prefixed); msg != "" {
+		p.errorf(n, at, "must be %s %s, got %s", want, msg, clip(n.Value))
+		return 0, false
+	}
 	return v, true
+}
+
+// intForm returns why the YAML integer s is not written as meant, or "":
+// a leading zero (YAML reads 010 as the octal 8), or with prefixed (false)
+// any 0x, 0o or 0b form where a decimal is meant.
+func intForm(s string, prefixed bool) string {
+	d := strings.TrimLeft(strings.ReplaceAll(s, "_", ""), "+-")
+	if len(d) < 2 || d[0] != '0' {
+		return ""
+	}
+	switch d[1] {
+	case 'x', 'X', 'o', 'O', 'b', 'B':
+		if prefixed {
+			return ""
+		}
+		return "written in decimal"
+	}
+	return "without leading zeros (YAML would read " + clip(s) + " as an octal number)"
 }
 
 // boolean decodes true or false, and nothing else.
@@ -733,6 +789,10 @@ func checkPackage(s string) string {
 		return "must be a Go package name (a letter followed by letters, digits or underscores), got " + quote(s)
 	case s == "_":
 		return `must not be "_": the blank identifier cannot name a package`
+	case s == "documentation":
+		return `must not be "documentation": the go command ignores files of a package by that name`
+	case s == "init":
+		return `must not be "init": init cannot be declared except as a function, so no package can be named init`
 	case s == "main":
 		return `must not be "main": the generated code is imported by your program, and a main package cannot be imported`
 	}

@@ -109,6 +109,34 @@ scheduler: {time_slice: "0"}
 	},
 }
 
+func init() {
+	goodTests = append(goodTests, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "guard size",
+		in:   "package: x\nstack: {guard: 16KiB}\nthreads: [{name: a}]\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
+			StackDefault: DefaultStack, Guard: true, GuardSize: 16 << 10,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+		},
+	}, struct {
+		name string
+		in   string
+		want *Config
+	}{
+		name: "largest guard, in bytes",
+		in:   "package: x\nstack: {guard: 1048576}\nthreads: [{name: a}]\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
+			StackDefault: DefaultStack, Guard: true, GuardSize: 1 << 20,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+		},
+	})
+}
+
 func TestParseGood(t *testing.T) {
 	for _, tt := range goodTests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,9 +175,13 @@ var errorTests = []struct {
 	{"null document", "~\n", nil, []string{
 		"rtos.yaml:1:1: the config must be a YAML mapping with at least package and threads, got ~"}},
 	{"syntax error", "package: x\nthreads: [{name: a}\nstack: {}\n", nil, []string{
-		"rtos.yaml:2:1: did not find expected ',' or ']'"}},
+		"rtos.yaml:3:1: did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 10)"}},
 	{"syntax error missing colon", "package: x\nthreads\n  - name: a\n", nil, []string{
-		"rtos.yaml:2:1: could not find expected ':'"}},
+		"rtos.yaml:3:9: mapping values are not allowed in this context"}},
+	{"syntax error column", "package: x\nthreads: [{name: a}]\nstack:\n  default: 8KiB\n    guard: true\n", nil, []string{
+		"rtos.yaml:5:10: mapping values are not allowed in this context"}},
+	{"unclosed quote", "package: x\nthreads: [{name: 'a}]\n", nil, []string{
+		"rtos.yaml:2:22: found unexpected end of stream (while scanning a quoted scalar at line 2, column 18)"}},
 	{"tab indentation", "package: x\nthreads:\n\t- name: a\n", nil, []string{
 		"rtos.yaml:3:1: found character that cannot start any token"}},
 	{"unknown anchor", "package: x\nthreads: [{name: a, priority: *prio}]\n", nil, []string{
@@ -209,6 +241,14 @@ var errorTests = []struct {
 		`rtos.yaml:4:26: threads[0].autostart: must be true or false, got "true"`,
 		"rtos.yaml:5:26: threads[1].autostart: must be true or false, got 1",
 		`rtos.yaml:6:26: threads[2].autostart: must be true or false, got !!bool "on"`}},
+	{"guard sizes", "package: x\nthreads: [{name: a}]\nstack: {guard: 5000}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 5000 B"}},
+	{"guard too large", "package: x\nthreads: [{name: a}]\nstack: {guard: 2MiB}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 2 MiB"}},
+	{"guard zero", "package: x\nthreads: [{name: a}]\nstack: {guard: 0}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 0 B"}},
+	{"guard unit", "package: x\nthreads: [{name: a}]\nstack: {guard: 16KB}\n", nil, []string{
+		`rtos.yaml:3:16: stack.guard: unknown unit "KB" in "16KB" (use B, KiB or MiB)`}},
 	{"tags", "package: !!binary eHl6\nthreads:\n  - {name: !custom a, stack: !!float 8192}\n", nil, []string{
 		`rtos.yaml:1:10: package: unsupported YAML tag "!!binary"; write a plain value`,
 		`rtos.yaml:3:12: threads[0].name: unsupported YAML tag "!custom"; write a plain value`,
@@ -230,6 +270,10 @@ var errorTests = []struct {
 		`rtos.yaml:1:10: package: must not be "main": the generated code is imported by your program, and a main package cannot be imported`}},
 	{"package blank", "package: _\n" + threadsOK, nil, []string{
 		`rtos.yaml:1:10: package: must not be "_": the blank identifier cannot name a package`}},
+	{"package documentation", "package: documentation\n" + threadsOK, nil, []string{
+		`rtos.yaml:1:10: package: must not be "documentation": the go command ignores files of a package by that name`}},
+	{"package init", "package: init\n" + threadsOK, nil, []string{
+		`rtos.yaml:1:10: package: must not be "init": init cannot be declared except as a function, so no package can be named init`}},
 
 	// Architectures.
 	{"arch", "package: x\narch: [amd64, riscv64, amd46, amd64, 64]\n" + threadsOK, nil, []string{
@@ -436,5 +480,19 @@ func TestFormatSize(t *testing.T) {
 		if got := formatSize(v); got != want {
 			t.Errorf("formatSize(%d) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestParseTooLarge: a config over MaxConfigSize is refused before the YAML
+// library sees it.
+func TestParseTooLarge(t *testing.T) {
+	data := []byte("package: x\n" + threadsOK + "# " + strings.Repeat("x", MaxConfigSize) + "\n")
+	_, err := Parse("rtos.yaml", data, testOpts)
+	want := "rtos.yaml:1:1: the config must be at most 1 MiB (1048576 bytes), got more than that"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error = %v, want %s", err, want)
+	}
+	if _, err := Parse("rtos.yaml", []byte("package: x\n"+threadsOK+"#"+strings.Repeat("x", MaxConfigSize-40)+"\n"), testOpts); err != nil {
+		t.Errorf("a config under the limit: %v", err)
 	}
 }

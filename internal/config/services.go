@@ -10,15 +10,16 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Limits of the services section.
 const (
-	MaxServices = 32       // most objects of one kind (semaphores, mutexes, queues, events)
-	MaxCount    = 1 << 30  // largest initial semaphore count
-	MaxCapacity = 1 << 16  // largest queue capacity
-	MaxQueueMem = 64 << 20 // largest queue buffer in bytes (capacity times element size)
+	MaxServices  = 32       // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount     = 1 << 30  // largest initial semaphore count
+	MaxCapacity  = 1 << 16  // largest queue capacity
+	MaxQueueMem  = 64 << 20 // largest queue buffer in bytes (capacity times element size)
+	MaxTypeDepth = 16       // deepest nesting of arrays, structs and parentheses in a queue element type
 )
 
 // Services is the optional services section. A config without it (or with
@@ -158,9 +159,12 @@ func (p *parser) services(cfg *Config, top fields) {
 		} else if t, ok := p.str(n, at, "a Go type such as int"); ok {
 			if typ, msg := checkType(t); msg != "" {
 				p.errorf(n, at, "%s", msg)
-			} else if size := typeSize(typ); size*int64(max(q.Capacity, 1)) > MaxQueueMem {
+			} else if size, ok := typeSize(typ); !ok {
+				p.errorf(n, at, "an element of this type needs more than %d bytes; a queue may use at most %d (capacity times element size)",
+					MaxQueueMem, MaxQueueMem)
+			} else if c := uint64(max(q.Capacity, 1)); size*c > MaxQueueMem { // size <= MaxQueueMem, c <= MaxCapacity: no overflow
 				p.errorf(n, at, "the queue would need %d bytes (capacity %d times %d bytes); at most %d are allowed",
-					size*int64(max(q.Capacity, 1)), max(q.Capacity, 1), size, MaxQueueMem)
+					size*c, c, size, MaxQueueMem)
 			} else {
 				q.Type = typ
 			}
@@ -170,7 +174,7 @@ func (p *parser) services(cfg *Config, top fields) {
 	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(item string, v fields, name, id string, pos Pos) {
 		e := Event{Name: name, Ident: id, Pos: pos}
 		if n, at := v.get("initial"); n != nil {
-			if c, ok := p.integer(n, at, "an integer from 0 to 4294967295"); ok {
+			if c, ok := p.integerIn(n, at, "an integer from 0 to 4294967295", true); ok {
 				if c < 0 || c > 1<<32-1 {
 					p.errorf(n, at, "must be an integer from 0 to 4294967295, got %d", c)
 				}
@@ -219,6 +223,9 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 				if slices.Contains(p.opt.Reserved, id) {
 					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
 						quote(s), id)
+				} else if sig, ok := vetMethods[id]; ok {
+					p.errorf(nn, np, "name %s becomes the method Runtime.%s, which go vet requires to be %s; pick another name",
+						quote(s), id, sig)
 				} else if prev, dup := idents[id]; dup {
 					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s", quote(s), id, prev)
 				} else {
@@ -228,6 +235,29 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 		}
 		each(ip, v, name, id, posOf(item))
 	}
+}
+
+// vetMethods are the method names go vet's stdmethods check (Go 1.26) holds
+// to a standard signature, with that signature. A service becomes a Runtime
+// method named after it that returns the service, which would fail vet.
+var vetMethods = map[string]string{
+	"As":         "As(any) bool",
+	"Format":     "Format(fmt.State, rune)",
+	"GobDecode":  "GobDecode([]byte) error",
+	"GobEncode":  "GobEncode() ([]byte, error)",
+	"Is":         "Is(error) bool",
+	"ReadByte":   "ReadByte() (byte, error)",
+	"ReadFrom":   "ReadFrom(io.Reader) (int64, error)",
+	"ReadRune":   "ReadRune() (rune, int, error)",
+	"Scan":       "Scan(fmt.ScanState, rune) error",
+	"Seek":       "Seek(int64, int) (int64, error)",
+	"UnreadByte": "UnreadByte() error",
+	"UnreadRune": "UnreadRune() error",
+	"Unwrap":     "Unwrap() error",
+	"WriteByte":  "WriteByte(byte) error",
+	"WriteTo":    "WriteTo(io.Writer) (int64, error)",
+	// MarshalJSON, MarshalXML, UnmarshalJSON and UnmarshalXML cannot come
+	// from a lowercase name (marshal_json gives MarshalJson).
 }
 
 // predeclared are the Go types a queue element may be built from.
@@ -242,26 +272,133 @@ func checkType(s string) (string, string) {
 	if err != nil {
 		return "", fmt.Sprintf("must be a Go type such as int or [4]float64, got %s (%v)", quote(s), err)
 	}
-	if msg := allowedType(e); msg != "" {
+	if d := typeDepth(e); d > MaxTypeDepth {
+		return "", fmt.Sprintf("must nest at most %d arrays, structs and parentheses, got %d levels in %s", MaxTypeDepth, d, quote(s))
+	}
+	if msg := allowedType(e); strings.HasPrefix(msg, "must ") {
+		return "", fmt.Sprintf("%s, got %s", msg, quote(s)) // a message of its own
+	} else if msg != "" {
 		return "", fmt.Sprintf("%s: only predeclared types, arrays of a constant length and structs of them are allowed, got %s",
 			msg, quote(s))
 	}
 	return types.ExprString(e), ""
 }
 
-// typeSize returns the size in bytes on amd64 of a type that checkType
-// accepted (the element types use predeclared types only).
-func typeSize(typ string) int64 {
-	tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, typ)
-	if err != nil || !tv.IsType() {
-		return 1 << 62
+// typeSize returns the size in bytes on amd64 (gc) of a type that checkType
+// accepted, and false if it is larger than MaxQueueMem. It walks the type
+// once, in time linear in its length (go/types' Sizeof recomputes the size of
+// a struct's last field from every level above, 2^depth in all), and no
+// intermediate result can overflow: each is checked against MaxQueueMem
+// before the next is computed.
+func typeSize(typ string) (uint64, bool) {
+	e, err := goparser.ParseExpr(typ)
+	if err != nil {
+		return 0, false
 	}
-	return types.SizesFor("gc", "amd64").Sizeof(tv.Type)
+	size, _, ok := layout(e)
+	return size, ok
+}
+
+// layout returns the size and alignment of the type e, as the gc compiler
+// lays it out on amd64, and false if it is larger than MaxQueueMem.
+func layout(e ast.Expr) (size, align uint64, ok bool) {
+	switch t := e.(type) {
+	case *ast.Ident:
+		switch t.Name {
+		case "bool", "int8", "uint8", "byte":
+			return 1, 1, true
+		case "int16", "uint16":
+			return 2, 2, true
+		case "int32", "uint32", "rune", "float32":
+			return 4, 4, true
+		case "int", "int64", "uint", "uint64", "uintptr", "float64":
+			return 8, 8, true
+		case "complex64":
+			return 8, 4, true
+		case "complex128":
+			return 16, 8, true
+		case "string":
+			return 16, 8, true
+		}
+	case *ast.ParenExpr:
+		return layout(t.X)
+	case *ast.ArrayType:
+		lit, isLit := t.Len.(*ast.BasicLit)
+		if !isLit {
+			return 0, 0, false
+		}
+		n, err := strconv.ParseUint(strings.ReplaceAll(lit.Value, "_", ""), 0, 64)
+		if err != nil || n > MaxCapacity {
+			return 0, 0, false
+		}
+		es, ea, ok := layout(t.Elt)
+		if !ok {
+			return 0, 0, false
+		}
+		// es <= MaxQueueMem and n <= MaxCapacity: the product fits easily.
+		if size = es * n; size > MaxQueueMem {
+			return 0, 0, false
+		}
+		return size, ea, true
+	case *ast.StructType:
+		align = 1
+		var off, last uint64 // the offset reached, the last field's offset
+		var lastSize uint64
+		for _, f := range t.Fields.List {
+			fs, fa, ok := layout(f.Type)
+			if !ok {
+				return 0, 0, false
+			}
+			align = max(align, fa)
+			for range max(len(f.Names), 1) {
+				last = roundUp(off, fa)
+				off, lastSize = last+fs, fs
+				if off > MaxQueueMem {
+					return 0, 0, false
+				}
+			}
+		}
+		// gc: a zero-size last field of a struct with other data gets a
+		// byte, so that a pointer to it cannot point past the struct.
+		if last > 0 && lastSize == 0 {
+			off++
+		}
+		if size = roundUp(off, align); size > MaxQueueMem {
+			return 0, 0, false
+		}
+		return size, align, true
+	}
+	return 0, 0, false
+}
+
+// roundUp rounds n (at most MaxQueueMem) up to a multiple of a power of two.
+func roundUp(n, a uint64) uint64 { return (n + a - 1) &^ (a - 1) }
+
+// typeDepth returns how deeply arrays, structs and parentheses nest in e (0
+// for a bare name), visiting each node once.
+func typeDepth(e ast.Expr) int {
+	switch t := e.(type) {
+	case *ast.ParenExpr:
+		return 1 + typeDepth(t.X)
+	case *ast.ArrayType:
+		return 1 + typeDepth(t.Elt)
+	case *ast.StructType:
+		d := 0
+		for _, f := range t.Fields.List {
+			d = max(d, typeDepth(f.Type))
+		}
+		return 1 + d
+	}
+	return 0
 }
 
 func allowedType(e ast.Expr) string {
 	switch t := e.(type) {
 	case *ast.Ident:
+		if t.Name == "error" || t.Name == "any" || t.Name == "comparable" {
+			return "must be a fixed-size value type (numbers, bool, string, arrays and structs of them); " +
+				"interfaces such as " + t.Name + " are not allowed"
+		}
 		if !slices.Contains(predeclared, t.Name) {
 			return fmt.Sprintf("%s is not a predeclared type", t.Name)
 		}

@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -132,12 +134,66 @@ services:
 			`rtos.yaml:8:37: services.queues[3].type: pointers are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "*int"`,
 			`rtos.yaml:9:37: services.queues[4].type: maps are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "map[string]int"`,
 			`rtos.yaml:10:37: services.queues[5].type: struct field id must be exported (the type is used from another package): only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ id int }"`,
-			`rtos.yaml:11:37: services.queues[6].type: error is not a predeclared type: only predeclared types, arrays of a constant length and structs of them are allowed, got "error"`,
+			`rtos.yaml:11:37: services.queues[6].type: must be a fixed-size value type (numbers, bool, string, arrays and structs of them); interfaces such as error are not allowed, got "error"`,
 			`rtos.yaml:12:37: services.queues[7].type: an array length must be an integer literal: only predeclared types, arrays of a constant length and structs of them are allowed, got "[n]int"`,
 			`rtos.yaml:13:37: services.queues[8].type: must be a Go type such as int or [4]float64, got "int)" (1:4: expected 'EOF', found ')')`,
 			`rtos.yaml:14:38: services.queues[9].type: channels are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "struct{ A chan int }"`,
 			`rtos.yaml:15:38: services.queues[10].type: an array length must be at most 65536: only predeclared types, arrays of a constant length and structs of them are allowed, got "[1000000]byte"`,
 			`rtos.yaml:16:42: services.queues[11].type: the queue would need 4294967296 bytes (capacity 65536 times 65536 bytes); at most 67108864 are allowed`}},
+		{"service names that go vet reserves", `package: x
+threads: [{name: a}]
+services:
+  semaphores: [{name: read_byte}, {name: unread_byte}, {name: seek}]
+  events: [{name: write_to}, {name: format}, {name: unwrap}, {name: flags}]
+  queues: [{name: scan, capacity: 1, type: any}]
+`, nil, []string{
+			`rtos.yaml:4:23: services.semaphores[0].name: name "read_byte" becomes the method Runtime.ReadByte, which go vet requires to be ReadByte() (byte, error); pick another name`,
+			`rtos.yaml:4:42: services.semaphores[1].name: name "unread_byte" becomes the method Runtime.UnreadByte, which go vet requires to be UnreadByte() error; pick another name`,
+			`rtos.yaml:4:63: services.semaphores[2].name: name "seek" becomes the method Runtime.Seek, which go vet requires to be Seek(int64, int) (int64, error); pick another name`,
+			`rtos.yaml:5:19: services.events[0].name: name "write_to" becomes the method Runtime.WriteTo, which go vet requires to be WriteTo(io.Writer) (int64, error); pick another name`,
+			`rtos.yaml:5:37: services.events[1].name: name "format" becomes the method Runtime.Format, which go vet requires to be Format(fmt.State, rune); pick another name`,
+			`rtos.yaml:5:53: services.events[2].name: name "unwrap" becomes the method Runtime.Unwrap, which go vet requires to be Unwrap() error; pick another name`,
+			`rtos.yaml:6:19: services.queues[0].name: name "scan" becomes the method Runtime.Scan, which go vet requires to be Scan(fmt.ScanState, rune) error; pick another name`,
+			`rtos.yaml:6:44: services.queues[0].type: must be a fixed-size value type (numbers, bool, string, arrays and structs of them); interfaces such as any are not allowed, got "any"`}},
+		{"integers not in decimal", `package: x
+threads: [{name: a, priority: 010, stack: 040000}, {name: b, priority: 0x1f, stack: 0x4000}, {name: c, priority: 0o7, stack: 0_16000}]
+services:
+  semaphores: [{name: s, initial: 07}]
+  queues: [{name: q, capacity: 0b11, type: int}]
+  events: [{name: e, initial: 0x80000000}, {name: f, initial: 00}]
+`, nil, []string{
+			`rtos.yaml:2:31: threads[0].priority: must be an integer from 0 to 31 without leading zeros (YAML would read 010 as an octal number), got 010`,
+			`rtos.yaml:2:43: threads[0].stack: must be a size such as 64KiB, 16 KiB or 65536 (bytes) without leading zeros (YAML would read 040000 as an octal number), got 040000`,
+			`rtos.yaml:2:72: threads[1].priority: must be an integer from 0 to 31 written in decimal, got 0x1f`,
+			`rtos.yaml:2:114: threads[2].priority: must be an integer from 0 to 31 written in decimal, got 0o7`,
+			`rtos.yaml:2:126: threads[2].stack: must be a size such as 64KiB, 16 KiB or 65536 (bytes) without leading zeros (YAML would read 0_16000 as an octal number), got 0_16000`,
+			`rtos.yaml:4:35: services.semaphores[0].initial: must be an integer from 0 to 1073741824 without leading zeros (YAML would read 07 as an octal number), got 07`,
+			`rtos.yaml:5:32: services.queues[0].capacity: must be an integer from 1 to 65536 written in decimal, got 0b11`,
+			`rtos.yaml:6:63: services.events[1].initial: must be an integer from 0 to 4294967295 without leading zeros (YAML would read 00 as an octal number), got 00`}},
+		{"queue type too deep", `package: x
+threads: [{name: a}]
+services:
+  queues:
+    - {name: q1, capacity: 1, type: "` + nested(40) + `"}
+    - {name: q2, capacity: 1, type: "` + nested(16) + `"}
+    - {name: q3, capacity: 1, type: "` + strings.Repeat("[1]", 17) + `int"}
+`, nil, []string{
+			`rtos.yaml:5:37: services.queues[0].type: must nest at most 16 arrays, structs and parentheses, got 40 levels in "struct{ X struct{ X struct{ X struct{ X ..."`,
+			`rtos.yaml:7:37: services.queues[2].type: must nest at most 16 arrays, structs and parentheses, got 17 levels in "[1][1][1][1][1][1][1][1][1][1][1][1][1][..."`}},
+		{"queue sizes that overflow", `package: x
+threads: [{name: a}]
+services:
+  queues:
+    - {name: q1, capacity: 65536, type: "[65536][65536][65536]byte"}
+    - {name: q2, capacity: 1, type: "[65536][65536][65536][65536]byte"}
+    - {name: q3, capacity: 2, type: "struct{ A [65536][65536][65536][16384]byte; B [65536][65536][65536][16384]byte; C bool }"}
+    - {name: q4, capacity: 65536, type: "[1024]byte"}
+    - {name: q5, capacity: 1, type: "[65536][1025]byte"}
+`, nil, []string{
+			`rtos.yaml:5:41: services.queues[0].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:6:37: services.queues[1].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:7:37: services.queues[2].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`,
+			`rtos.yaml:9:37: services.queues[4].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`}},
 	}...)
 }
 
@@ -173,5 +229,45 @@ func TestCheckType(t *testing.T) {
 	}
 	if diff := cmp.Diff("services.queues[0].type", list[0].Path); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// nested returns struct{ X struct{ X ... int } } with depth structs.
+func nested(depth int) string {
+	return strings.Repeat("struct{ X ", depth) + "int" + strings.Repeat(" }", depth)
+}
+
+// TestTypeSizeLinear: sizing a deeply nested type takes time linear in its
+// length. go/types recomputed the size of every level from each level
+// above it, 2^depth in all: 40 levels never finished.
+func TestTypeSizeLinear(t *testing.T) {
+	done := make(chan struct{})
+	var size uint64
+	var ok bool
+	go func() {
+		defer close(done)
+		size, ok = typeSize(nested(2000))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("typeSize of 2000 nested structs did not finish in 10 s")
+	}
+	if !ok || size != 8 {
+		t.Errorf("typeSize = %d, %v; want 8, true", size, ok)
+	}
+}
+
+// TestTypeSizes: typeSize agrees with the gc compiler's layout on amd64.
+func TestTypeSizes(t *testing.T) {
+	for typ, want := range map[string]uint64{
+		"bool": 1, "int": 8, "string": 16, "complex64": 8, "complex128": 16, "[0]int": 0, "[3]int16": 6,
+		"struct{}": 0, "struct{ A bool; B int64 }": 16, "struct{ A int64; B bool }": 16, "struct{ A bool; B int16; C bool }": 6,
+		"struct{ A int64; B struct{} }": 16, "struct{ A struct{}; B struct{} }": 0, "struct{ A complex64; B bool }": 12,
+		"[2]struct{ A int32; B bool }": 16, "(struct{ A [3]byte })": 3, "[0x10]uint8": 16, "[1_000]byte": 1000,
+	} {
+		if got, ok := typeSize(typ); !ok || got != want {
+			t.Errorf("typeSize(%q) = %d, %v; want %d", typ, got, ok, want)
+		}
 	}
 }

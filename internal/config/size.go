@@ -5,7 +5,7 @@ import (
 	"math/bits"
 	"strconv"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 const (
@@ -21,12 +21,29 @@ const wantSize = "a size such as 64KiB, 16 KiB or 65536 (bytes)"
 // size decodes a stack size and checks it against MinStack, MaxStack and
 // StackAlign.
 func (p *parser) size(n *yaml.Node, at string) (uint64, bool) {
+	v, ok := p.bytes(n, at)
+	if !ok {
+		return 0, false
+	}
+	if msg := checkSize(v); msg != "" {
+		p.errorf(n, at, "%s", msg)
+		return 0, false
+	}
+	return v, true
+}
+
+// bytes decodes a size: an integer number of bytes or a string with a unit.
+func (p *parser) bytes(n *yaml.Node, at string) (uint64, bool) {
 	if !p.checkTag(n, at) {
 		return 0, false
 	}
 	var v uint64
 	switch {
 	case n.Kind == yaml.ScalarNode && n.Tag == "!!int":
+		if msg := intForm(n.Value, true); msg != "" {
+			p.errorf(n, at, "must be %s %s, got %s", wantSize, msg, clip(n.Value))
+			return 0, false
+		}
 		var i int64
 		if err := n.Decode(&i); err == nil {
 			if i < 0 {
@@ -46,10 +63,6 @@ func (p *parser) size(n *yaml.Node, at string) (uint64, bool) {
 		}
 	default:
 		p.errorf(n, at, "must be %s, got %s", wantSize, describe(n))
-		return 0, false
-	}
-	if msg := checkSize(v); msg != "" {
-		p.errorf(n, at, "%s", msg)
 		return 0, false
 	}
 	return v, true

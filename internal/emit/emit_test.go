@@ -211,3 +211,19 @@ func hasDirective(g *ast.CommentGroup, d string) bool {
 	}
 	return false
 }
+
+// TestGuardSize: stack.guard as a size reaches the mapping through the model;
+// true keeps one page of the machine.
+func TestGuardSize(t *testing.T) {
+	big := files(t, "package: ctl\nstack: {guard: 16KiB}\nthreads:\n  - {name: a}\n")
+	if !strings.Contains(big["stack.go"], "guard := roundUp(16384, page)") || !strings.Contains(big["stack.go"], "unix.Mprotect(mem[off:off+guard]") {
+		t.Errorf("a 16 KiB guard does not map 16384 bytes:\n%s", big["stack.go"])
+	}
+	if !strings.Contains(big["threads.go"], "(a 16 KiB guard below each)") {
+		t.Error("the package doc does not give the guard size")
+	}
+	page := files(t, "package: ctl\nthreads:\n  - {name: a}\n")
+	if !strings.Contains(page["stack.go"], "guard := page\n") {
+		t.Error("the default guard is not one page")
+	}
+}

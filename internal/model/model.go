@@ -56,7 +56,10 @@ type Model struct {
 	Package   string   // Go package name
 	Arch      []string // architectures, sorted
 	TimeSlice time.Duration
-	Guard     bool // a PROT_NONE guard page below each stack
+	Guard     bool // a PROT_NONE guard below each stack
+	// GuardSize is the guard's size in bytes (the runtime rounds it up to
+	// whole pages); 0 with Guard: one page of the machine.
+	GuardSize uint64
 	// GCCollect: gc: collect, the collector keeps running during Run.
 	GCCollect bool
 	Threads   []Thread
@@ -144,6 +147,9 @@ func New(c *config.Config) (*Model, error) {
 		GCCollect: c.GC == config.GCCollect,
 		Guard:     c.Guard,
 		Go:        goversion.Releases,
+	}
+	if c.Guard {
+		m.GuardSize = c.GuardSize
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)

@@ -18,9 +18,9 @@
 // process, for good, as GODEBUG=gcshrinkstackoff=1 would (a *GCModeError if it
 // cannot).
 //
-// Each stack has a canary word below its lowest usable address, checked at
-// every switch away from the thread: a corrupted canary stops Run with a
-// *StackOverflowError. Go code that needs more stack than its thread has makes
+// Below each stack's lowest usable address is a 64-byte canary area, checked
+// whole at every switch away from the thread and when it finishes: a
+// corrupted canary stops Run with a *StackOverflowError. Go code that needs more stack than its thread has makes
 // the Go runtime try to grow the stack, which it cannot do for a stack it does
 // not own: the program dies with "fatal error: stack size not a power of 2"
 // and a traceback through the thread's frames. Size stacks with the high-water

@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	// canaryWord fills the canary area below every stack; its lowest and
-	// highest words are checked at every switch away from the thread.
+	// canaryWord fills the canary area below every stack; all of its words
+	// are checked at every switch away from the thread (overflowed).
 	canaryWord = 0x5354414b43414e59 // "STAKCANY"
 	// paintWord fills the usable stack at New; the high-water mark is the
 	// lowest word that no longer holds it.
@@ -33,9 +33,10 @@ const (
 // page below each, writes the canaries and paints the stacks.
 func (rt *Runtime) mapStacks() error {
 	page := unix.Getpagesize()
+	guard := page
 	total := 0
 	for i := range threadSpecs {
-		total += page + roundUp(int(threadSpecs[i].stack), page)
+		total += guard + roundUp(int(threadSpecs[i].stack), page)
 	}
 	mem, err := unix.Mmap(-1, 0, total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
@@ -44,14 +45,14 @@ func (rt *Runtime) mapStacks() error {
 	off := 0
 	for i := range rt.threads {
 		t := &rt.threads[i]
-		// The guard page: a thread that runs off the bottom of its stack in
-		// code without a stack check (assembly, NOSPLIT chains) faults here
-		// instead of overwriting the next thread's stack.
-		if err := unix.Mprotect(mem[off:off+page], unix.PROT_NONE); err != nil {
+		// The guard: a write up to guard bytes below the stack (code without
+		// a stack check: assembly, NOSPLIT chains, unsafe) faults here
+		// instead of landing in the top of the neighbouring thread's stack.
+		if err := unix.Mprotect(mem[off:off+guard], unix.PROT_NONE); err != nil {
 			unix.Munmap(mem)
-			return fmt.Errorf("%sprotecting the guard page of thread %s: %w", errPrefix, threadSpecs[i].name, err)
+			return fmt.Errorf("%sprotecting the guard of thread %s: %w", errPrefix, threadSpecs[i].name, err)
 		}
-		off += page
+		off += guard
 		size := int(threadSpecs[i].stack)
 		t.canary = (*[canaryWords]uint64)(unsafe.Pointer(&mem[off]))
 		for j := range t.canary {
