@@ -25,8 +25,15 @@ const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -vers
        gthreadgen trace [-o timeline.html] trace.json
 
 gthreadgen reads a thread configuration and writes a Go package with a static
-thread table, stacks, scheduler and assembly context switcher for it.
+thread table, stacks, scheduler and assembly context switcher for it. The
+config is described in docs/config.md of the gthreadgen repository; -schema
+prints its JSON Schema. gthreadgen trace turns a runtime's trace into a
+timeline page (gthreadgen trace -h).
 
+`
+
+const usageFooter = `
+Exit codes: 0 done, 1 config error or stale output (-check), 2 usage error.
 `
 
 // Main runs the command and returns its exit code: 0 done, 1 config error or
@@ -40,6 +47,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fl.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fl.PrintDefaults()
+		fmt.Fprint(stderr, usageFooter)
 	}
 	cfgPath := fl.String("config", "rtos.yaml", "the YAML `file` describing the threads")
 	out := fl.String("out", ".", "the `directory` to write the package into")
