@@ -603,7 +603,7 @@ func (p *parser) guard(n *yaml.Node, at string) (uint64, bool) {
 	}
 	if v == 0 || v%GuardAlign != 0 || v > MaxGuard {
 		p.errorf(n, at, "must be true, false or a size from %s to %s that is a multiple of %s, got %s",
-			formatSize(GuardAlign), formatSize(MaxGuard), formatSize(GuardAlign), formatSize(v))
+			FormatSize(GuardAlign), FormatSize(MaxGuard), FormatSize(GuardAlign), FormatSize(v))
 		return 0, false
 	}
 	return v, true

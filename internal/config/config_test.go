@@ -477,8 +477,8 @@ func TestFormatSize(t *testing.T) {
 	for v, want := range map[uint64]string{
 		0: "0 B", 1000: "1000 B", 4096: "4 KiB", 10000: "10000 B", 1 << 20: "1 MiB", 3 << 19: "1536 KiB", 256 << 20: "256 MiB",
 	} {
-		if got := formatSize(v); got != want {
-			t.Errorf("formatSize(%d) = %q, want %q", v, got, want)
+		if got := FormatSize(v); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", v, got, want)
 		}
 	}
 }

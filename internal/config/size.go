@@ -52,7 +52,7 @@ func (p *parser) bytes(n *yaml.Node, at string) (uint64, bool) {
 			}
 			v = uint64(i)
 		} else if err := n.Decode(&v); err != nil {
-			p.errorf(n, at, "must be at most %s, got %s", formatSize(MaxStack), describe(n))
+			p.errorf(n, at, "must be at most %s, got %s", FormatSize(MaxStack), describe(n))
 			return 0, false
 		}
 	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
@@ -92,7 +92,7 @@ func parseSize(s string) (uint64, string) {
 	n, err := strconv.ParseUint(digits, 10, 64)
 	hi, v := bits.Mul64(n, mult)
 	if err != nil || hi != 0 {
-		return 0, fmt.Sprintf("must be at most %s, got %s", formatSize(MaxStack), quote(s))
+		return 0, fmt.Sprintf("must be at most %s, got %s", FormatSize(MaxStack), quote(s))
 	}
 	return v, ""
 }
@@ -110,17 +110,17 @@ func isLetters(s string) bool {
 func checkSize(v uint64) string {
 	switch {
 	case v > MaxStack:
-		return fmt.Sprintf("must be at most %s, got %s", formatSize(MaxStack), formatSize(v))
+		return fmt.Sprintf("must be at most %s, got %s", FormatSize(MaxStack), FormatSize(v))
 	case v%StackAlign != 0:
-		return fmt.Sprintf("must be a multiple of %s, got %s", formatSize(StackAlign), formatSize(v))
+		return fmt.Sprintf("must be a multiple of %s, got %s", FormatSize(StackAlign), FormatSize(v))
 	case v < MinStack:
-		return fmt.Sprintf("must be at least %s, got %s", formatSize(MinStack), formatSize(v))
+		return fmt.Sprintf("must be at least %s, got %s", FormatSize(MinStack), FormatSize(v))
 	}
 	return ""
 }
 
-// formatSize formats v bytes in MiB or KiB when that is exact, else in B.
-func formatSize(v uint64) string {
+// FormatSize writes a byte count the way a config does: 16 KiB, 1 MiB, 100 B.
+func FormatSize(v uint64) string {
 	switch {
 	case v != 0 && v%miB == 0:
 		return fmt.Sprintf("%d MiB", v/miB)

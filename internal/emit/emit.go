@@ -186,17 +186,6 @@ func constraint(m *model.Model, gos []goversion.Release) string {
 	return fmt.Sprintf("linux && %s && %s && !%s", arch, gos[0].Tag(), goversion.Next(gos))
 }
 
-// size renders a byte count the way the config does.
-func size(n uint64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // goDuration writes d as a Go constant expression: 10 * time.Millisecond.
 func goDuration(d time.Duration) string {
 	for _, u := range []struct {
