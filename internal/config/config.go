@@ -108,7 +108,6 @@ type Thread struct {
 	Priority  int    // MinPriority..MaxPriority, higher is more urgent; default 0
 	Stack     uint64 // bytes; the thread's own stack or, when absent, Config.StackDefault
 	Autostart bool   // default true
-	Pos       Pos    // position of the thread's mapping
 }
 
 // Error is one problem in a config file.
@@ -631,12 +630,8 @@ func (p *parser) threads(cfg *Config, top fields) {
 		p.errorf(n.Content[MaxThreads], at, "at most %d threads are allowed, got %d", MaxThreads, len(n.Content))
 	}
 
-	type seen struct {
-		index int
-		node  *yaml.Node
-	}
-	names := map[string]seen{}
-	idents := map[string]seen{}
+	names := map[string]string{}  // thread name -> where it was first given
+	idents := map[string]string{} // Go identifier -> what uses it
 	for i, item := range n.Content {
 		item = resolve(item)
 		tp := fmt.Sprintf("%s[%d]", at, i)
@@ -644,30 +639,17 @@ func (p *parser) threads(cfg *Config, top fields) {
 		if !ok {
 			continue
 		}
-		t := Thread{Autostart: true, Pos: posOf(item)}
+		t := Thread{Autostart: true}
 
 		if nn, np := f.get("name"); nn == nil {
 			p.errorf(item, np, "is required")
 		} else if name, ok := p.str(nn, np, "a thread name such as ping"); ok {
 			t.Name = name
-			if !validName(name) {
-				p.errorf(nn, np, "must start with a lowercase letter and contain only lowercase letters, digits and underscores "+
-					"(it is turned into Go identifiers), got %s", quote(name))
+			if first, dup := names[name]; dup {
+				p.errorf(nn, np, "duplicate thread name %s (first at %s)", quote(name), first)
 			} else {
-				t.Ident = ident(name)
-				if slices.Contains(p.opt.Reserved, t.Ident) {
-					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
-						quote(name), t.Ident)
-				}
-				if s, dup := names[name]; dup {
-					p.errorf(nn, np, "duplicate thread name %s (first at %s[%d], line %d)", quote(name), at, s.index, s.node.Line)
-				} else if s, dup := idents[t.Ident]; dup {
-					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s[%d] (line %d)",
-						quote(name), t.Ident, at, s.index, s.node.Line)
-				} else {
-					names[name] = seen{i, nn}
-					idents[t.Ident] = seen{i, nn}
-				}
+				names[name] = fmt.Sprintf("%s, line %d", tp, nn.Line)
+				t.Ident = p.goName(nn, np, name, idents, fmt.Sprintf("%s (line %d)", tp, nn.Line), false)
 			}
 		}
 		if pn, pp := f.get("priority"); pn != nil {
@@ -797,6 +779,36 @@ func checkPackage(s string) string {
 		return `must not be "main": the generated code is imported by your program, and a main package cannot be imported`
 	}
 	return ""
+}
+
+// goName checks a thread or service name (at np, node nn) and returns its Go
+// identifier, or "" when it cannot be one: the form, the identifiers the
+// generated API declares, the method names go vet reserves (for services,
+// which become Runtime methods), and identifiers already used (idents, which
+// gets this one as use).
+func (p *parser) goName(nn *yaml.Node, np, name string, idents map[string]string, use string, method bool) string {
+	if !validName(name) {
+		p.errorf(nn, np, "must start with a lowercase letter and contain only lowercase letters, digits and underscores "+
+			"(it is turned into Go identifiers), got %s", quote(name))
+		return ""
+	}
+	id := ident(name)
+	if slices.Contains(p.opt.Reserved, id) {
+		p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
+			quote(name), id)
+		return id
+	}
+	if sig, ok := vetMethods[id]; ok && method {
+		p.errorf(nn, np, "name %s becomes the method Runtime.%s, which go vet requires to be %s; pick another name",
+			quote(name), id, sig)
+		return id
+	}
+	if prev, dup := idents[id]; dup {
+		p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s", quote(name), id, prev)
+		return id
+	}
+	idents[id] = use
+	return id
 }
 
 // validName reports whether name matches ^[a-z][a-z0-9_]*$.

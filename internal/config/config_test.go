@@ -33,7 +33,7 @@ threads:
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "rtos", Arch: []string{"amd64"},
 			StackDefault: DefaultStack, Guard: true,
-			Threads: []Thread{{Name: "ping", Ident: "Ping", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 5}}},
+			Threads: []Thread{{Name: "ping", Ident: "Ping", Stack: DefaultStack, Autostart: true}},
 		},
 	},
 	{
@@ -64,10 +64,10 @@ threads:
 			TimeSlice: 10 * time.Millisecond, TimeSlicePos: Pos{6, 15},
 			StackDefault: 32 << 10, Guard: false,
 			Threads: []Thread{
-				{Name: "ping_pong", Ident: "PingPong", Priority: 31, Stack: 16 << 10, Autostart: false, Pos: Pos{11, 5}},
-				{Name: "worker2", Ident: "Worker2", Priority: 0, Stack: 1 << 20, Autostart: true, Pos: Pos{15, 5}},
-				{Name: "led", Ident: "Led", Stack: 8 << 10, Autostart: true, Pos: Pos{18, 5}},
-				{Name: "a__b_c", Ident: "ABC", Stack: 256 << 20, Autostart: true, Pos: Pos{19, 5}},
+				{Name: "ping_pong", Ident: "PingPong", Priority: 31, Stack: 16 << 10, Autostart: false},
+				{Name: "worker2", Ident: "Worker2", Priority: 0, Stack: 1 << 20, Autostart: true},
+				{Name: "led", Ident: "Led", Stack: 8 << 10, Autostart: true},
+				{Name: "a__b_c", Ident: "ABC", Stack: 256 << 20, Autostart: true},
 			},
 		},
 	},
@@ -86,8 +86,8 @@ threads:
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
 			TimeSlicePos: Pos{2, 25}, StackDefault: DefaultStack, Guard: true,
 			Threads: []Thread{
-				{Name: "a", Ident: "A", Priority: 7, Stack: 12 << 10, Autostart: true, Pos: Pos{5, 5}},
-				{Name: "b", Ident: "B", Priority: 7, Stack: 12 << 10, Autostart: true, Pos: Pos{6, 5}},
+				{Name: "a", Ident: "A", Priority: 7, Stack: 12 << 10, Autostart: true},
+				{Name: "b", Ident: "B", Priority: 7, Stack: 12 << 10, Autostart: true},
 			},
 		},
 	},
@@ -102,8 +102,8 @@ scheduler: {time_slice: "0"}
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
 			TimeSlicePos: Pos{4, 25}, StackDefault: 128 << 10, Guard: true,
 			Threads: []Thread{
-				{Name: "a", Ident: "A", Stack: 128 << 10, Autostart: true, Pos: Pos{2, 11}},
-				{Name: "b", Ident: "B", Stack: 8 << 10, Autostart: true, Pos: Pos{2, 22}},
+				{Name: "a", Ident: "A", Stack: 128 << 10, Autostart: true},
+				{Name: "b", Ident: "B", Stack: 8 << 10, Autostart: true},
 			},
 		},
 	},
@@ -120,7 +120,7 @@ func init() {
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
 			StackDefault: DefaultStack, Guard: true, GuardSize: 16 << 10,
-			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
 	}, struct {
 		name string
@@ -132,7 +132,7 @@ func init() {
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"},
 			StackDefault: DefaultStack, Guard: true, GuardSize: 1 << 20,
-			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{3, 11}}},
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
 	})
 }

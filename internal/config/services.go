@@ -41,14 +41,12 @@ func (s *Services) Any() bool {
 type Semaphore struct {
 	Name, Ident string
 	Initial     int
-	Pos         Pos
 }
 
 // Mutex is a mutex with an immediate priority ceiling.
 type Mutex struct {
 	Name, Ident string
 	Users       []string // thread names, in config order, no duplicates
-	Pos         Pos
 }
 
 // Queue is a fixed-capacity message queue.
@@ -56,14 +54,12 @@ type Queue struct {
 	Name, Ident string
 	Capacity    int
 	Type        string // the element type, normalized on one line
-	Pos         Pos
 }
 
 // Event is a set of 32 event flags.
 type Event struct {
 	Name, Ident string
 	Initial     uint32
-	Pos         Pos
 }
 
 var (
@@ -93,7 +89,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		threads[t.Name] = true
 	}
 	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(item string, v fields, name, id string, pos Pos) {
-		sem := Semaphore{Name: name, Ident: id, Pos: pos}
+		sem := Semaphore{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integer(n, at, fmt.Sprintf("an integer from 0 to %d", MaxCount)); ok {
 				if c < 0 || c > MaxCount {
@@ -105,7 +101,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		s.Semaphores = append(s.Semaphores, sem)
 	})
 	p.serviceList(f, "mutexes", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(item string, v fields, name, id string, pos Pos) {
-		m := Mutex{Name: name, Ident: id, Pos: pos}
+		m := Mutex{Name: name, Ident: id}
 		n, at := v.get("users")
 		switch {
 		case n == nil:
@@ -144,7 +140,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		s.Mutexes = append(s.Mutexes, m)
 	})
 	p.serviceList(f, "queues", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(item string, v fields, name, id string, pos Pos) {
-		q := Queue{Name: name, Ident: id, Pos: pos}
+		q := Queue{Name: name, Ident: id}
 		want := fmt.Sprintf("an integer from 1 to %d", MaxCapacity)
 		if n, at := v.get("capacity"); n == nil {
 			p.add(pos, at, "is required: "+want)
@@ -172,7 +168,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		s.Queues = append(s.Queues, q)
 	})
 	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(item string, v fields, name, id string, pos Pos) {
-		e := Event{Name: name, Ident: id, Pos: pos}
+		e := Event{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integerIn(n, at, "an integer from 0 to 4294967295", true); ok {
 				if c < 0 || c > 1<<32-1 {
@@ -215,23 +211,7 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 			p.errorf(item, np, "is required")
 		} else if s, ok := p.str(nn, np, "a name such as "+strings.TrimSuffix(key, "es")); ok {
 			name = s
-			if !validName(s) {
-				p.errorf(nn, np, "must start with a lowercase letter and contain only lowercase letters, digits and underscores "+
-					"(it is turned into Go identifiers), got %s", quote(s))
-			} else {
-				id = ident(s)
-				if slices.Contains(p.opt.Reserved, id) {
-					p.errorf(nn, np, "name %s becomes the Go identifier %s, which the generated API already declares; pick another name",
-						quote(s), id)
-				} else if sig, ok := vetMethods[id]; ok {
-					p.errorf(nn, np, "name %s becomes the method Runtime.%s, which go vet requires to be %s; pick another name",
-						quote(s), id, sig)
-				} else if prev, dup := idents[id]; dup {
-					p.errorf(nn, np, "name %s gives the Go identifier %s, already used by %s", quote(s), id, prev)
-				} else {
-					idents[id] = fmt.Sprintf("%s (line %d)", ip, nn.Line)
-				}
-			}
+			id = p.goName(nn, np, s, idents, fmt.Sprintf("%s (line %d)", ip, nn.Line), true)
 		}
 		each(ip, v, name, id, posOf(item))
 	}

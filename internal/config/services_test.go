@@ -39,15 +39,15 @@ services:
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "rtos", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
 			Threads: []Thread{
-				{Name: "low", Ident: "Low", Priority: 1, Stack: DefaultStack, Autostart: true, Pos: Pos{3, 5}},
-				{Name: "high", Ident: "High", Priority: 5, Stack: DefaultStack, Autostart: true, Pos: Pos{4, 5}},
+				{Name: "low", Ident: "Low", Priority: 1, Stack: DefaultStack, Autostart: true},
+				{Name: "high", Ident: "High", Priority: 5, Stack: DefaultStack, Autostart: true},
 			},
 			Services: Services{
 				Sleep:      true,
-				Semaphores: []Semaphore{{"slots", "Slots", 2, Pos{7, 7}}, {"empty", "Empty", 0, Pos{8, 7}}},
-				Mutexes:    []Mutex{{"bus", "Bus", []string{"low", "high"}, Pos{10, 7}}},
-				Queues:     []Queue{{"jobs", "Jobs", 8, "struct{ID int; V [2]float64}", Pos{13, 7}}},
-				Events:     []Event{{"alarms", "Alarms", 0xff, Pos{17, 7}}},
+				Semaphores: []Semaphore{{"slots", "Slots", 2}, {"empty", "Empty", 0}},
+				Mutexes:    []Mutex{{"bus", "Bus", []string{"low", "high"}}},
+				Queues:     []Queue{{"jobs", "Jobs", 8, "struct{ID int; V [2]float64}"}},
+				Events:     []Event{{"alarms", "Alarms", 0xff}},
 			},
 		},
 	}, struct {
@@ -59,7 +59,7 @@ services:
 		in:   "package: rtos\nthreads: [{name: a}]\nservices: {sleep: true}\n",
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "rtos", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
-			Threads:  []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true, Pos: Pos{2, 11}}},
+			Threads:  []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 			Services: Services{Sleep: true},
 		},
 	})
