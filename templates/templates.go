@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"github.com/gthreadgen/gthreadgen/internal/model"
 )
 
 //go:embed *.go.tmpl
@@ -18,31 +20,13 @@ var files embed.FS
 
 var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=error").ParseFS(files, "*.go.tmpl"))
 
-// Data is what the templates may use.
+// Data is what the templates may use: the model's features and the few
+// strings only text needs.
 type Data struct {
-	Header    string // the "Code generated" line and the file's build constraint
-	Package   string
-	Guard     bool   // guard pages below the stacks
-	GuardSize uint64 // their size in bytes (model.Model.GuardSize); 0: one page
-	// Preempt is time-slice preemption; TimeSliceGo the slice as a Go
-	// expression ("10 * time.Millisecond").
-	Preempt bool
-	// OnePriority: every thread has priority Priority and no mutex ceiling
-	// can change it, so the scheduler's pick needs no priority levels.
-	OnePriority bool
-	Priority    int
-	TimeSliceGo string
-	// GCCollect is gc: collect: holders publish suspended stacks to the
-	// collector (gc.go.tmpl) instead of pausing it.
-	GCCollect bool
-
-	// The services the config uses; services.go.tmpl is rendered only when
-	// Services is true, and emits only the kinds used.
-	Services   bool // Sleep, SleepUntil and timeouts: any service
-	Semaphores bool
-	Mutexes    bool
-	Queues     bool
-	Events     bool
+	Header      string // the "Code generated" line and the file's build constraint
+	Package     string
+	TimeSliceGo string // the time slice as a Go expression ("10 * time.Millisecond")
+	model.Features
 }
 
 // Names lists the file templates, sorted; each renders the file of the same

@@ -54,6 +54,23 @@ func IsOwn(data []byte) bool {
 	return ok && source != ""
 }
 
+// runtimeFiles are the fixed runtime's files, one template each, and the
+// features that call for each: the one place that decides which exist.
+var runtimeFiles = []struct {
+	template string
+	when     func(model.Features) bool
+}{
+	{"runtime.go.tmpl", always},
+	{"layout.go.tmpl", always},
+	{"stack.go.tmpl", always},
+	{"gc.go.tmpl", func(f model.Features) bool { return f.GCCollect }},
+	{"preempt.go.tmpl", func(f model.Features) bool { return f.Preempt }},
+	{"gcpreempt.go.tmpl", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
+	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
+}
+
+func always(model.Features) bool { return true }
+
 // Files renders every file of the package, sorted by name.
 func Files(m *model.Model) ([]File, error) {
 	header := Header(m.Source)
@@ -82,7 +99,7 @@ func Files(m *model.Model) ([]File, error) {
 		return add(name, data, err)
 	}
 	on, off := race(m, header)
-	if m.Services.Any() {
+	if m.Features.Services {
 		if err := addJen("service_objects.go", serviceObjects(m, header)); err != nil {
 			return nil, err
 		}
@@ -108,29 +125,15 @@ func Files(m *model.Model) ([]File, error) {
 	td := templates.Data{
 		Header:      header + "\n\n//go:build " + targets(m),
 		Package:     m.Package,
-		Guard:       m.Guard,
-		GuardSize:   m.GuardSize,
-		Preempt:     m.TimeSlice > 0,
 		TimeSliceGo: goDuration(m.TimeSlice),
-		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
-		Priority:    m.Priorities[0],
-		GCCollect:   m.GCCollect,
-
-		Services:   m.Services.Any(),
-		Semaphores: len(m.Services.Semaphores) > 0,
-		Mutexes:    len(m.Services.Mutexes) > 0,
-		Queues:     len(m.Services.Queues) > 0,
-		Events:     len(m.Services.Events) > 0,
+		Features:    m.Features,
 	}
-	for _, name := range templates.Names() {
-		if name == "services.go.tmpl" && !td.Services {
-			continue // a config without services gets no service code
+	for _, rf := range runtimeFiles {
+		if !rf.when(m.Features) {
+			continue
 		}
-		data, err := templates.Render(name, td)
-		if err == nil && len(bytes.TrimSpace(data)) == 0 {
-			continue // a template for a feature the config does not use
-		}
-		if err := add(strings.TrimSuffix(name, ".tmpl"), data, err); err != nil {
+		data, err := templates.Render(rf.template, td)
+		if err := add(strings.TrimSuffix(rf.template, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +143,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.TimeSlice > 0, Services: m.Services.Any(), GC: m.GCCollect})
+		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, GC: m.Features.GCCollect})
 		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err

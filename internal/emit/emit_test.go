@@ -11,6 +11,7 @@ import (
 
 	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/model"
+	"github.com/gthreadgen/gthreadgen/templates"
 )
 
 func files(t *testing.T, yaml string) map[string]string {
@@ -225,5 +226,22 @@ func TestGuardSize(t *testing.T) {
 	page := files(t, "package: ctl\nthreads:\n  - {name: a}\n")
 	if !strings.Contains(page["stack.go"], "guard := page\n") {
 		t.Error("the default guard is not one page")
+	}
+}
+
+// TestEveryTemplateIsListed: runtimeFiles decides which runtime files exist;
+// a template it does not list would never be rendered.
+func TestEveryTemplateIsListed(t *testing.T) {
+	listed := map[string]bool{}
+	for _, rf := range runtimeFiles {
+		listed[rf.template] = true
+	}
+	for _, name := range templates.Names() {
+		if !listed[name] {
+			t.Errorf("template %s is not in runtimeFiles", name)
+		}
+	}
+	if len(listed) != len(templates.Names()) {
+		t.Errorf("runtimeFiles lists %d templates, templates has %d", len(listed), len(templates.Names()))
 	}
 }

@@ -56,13 +56,9 @@ type Model struct {
 	Package   string   // Go package name
 	Arch      []string // architectures, sorted
 	TimeSlice time.Duration
-	Guard     bool // a PROT_NONE guard below each stack
-	// GuardSize is the guard's size in bytes (the runtime rounds it up to
-	// whole pages); 0 with Guard: one page of the machine.
-	GuardSize uint64
-	// GCCollect: gc: collect, the collector keeps running during Run.
-	GCCollect bool
-	Threads   []Thread
+	// Features are what the package contains, decided here once.
+	Features Features
+	Threads  []Thread
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
 	Services   Services
@@ -135,6 +131,32 @@ func (m *Model) TotalStack() uint64 {
 	return n
 }
 
+// Features are the parts of the runtime a config turns on. They are decided
+// once, here; the templates, the Go emitters and the assembly printer read
+// them and recompute nothing.
+type Features struct {
+	// Preempt: time-slice preemption (scheduler.time_slice > 0).
+	Preempt bool
+	// GCCollect: gc: collect, the collector keeps running during Run
+	// (holders publish suspended stacks); false is gc: pause.
+	GCCollect bool
+	// Guard: a PROT_NONE guard below each stack; GuardSize its size in
+	// bytes (the runtime rounds it up to whole pages), 0: one page.
+	Guard     bool
+	GuardSize uint64
+	// OnePriority: every thread has priority Priority and no mutex ceiling
+	// can change it, so the scheduler's pick needs no priority levels.
+	OnePriority bool
+	Priority    int
+	// Services: any blocking service (Sleep, SleepUntil and timeouts come
+	// with every one); the others say which kinds of objects exist.
+	Services   bool
+	Semaphores bool
+	Mutexes    bool
+	Queues     bool
+	Events     bool
+}
+
 // New builds the model of a valid config.
 func New(c *config.Config) (*Model, error) {
 	if len(c.Threads) == 0 || len(c.Threads) > config.MaxThreads {
@@ -144,12 +166,7 @@ func New(c *config.Config) (*Model, error) {
 		Source:    filepath.Base(filepath.ToSlash(c.File)),
 		Package:   c.Package,
 		TimeSlice: c.TimeSlice,
-		GCCollect: c.GC == config.GCCollect,
-		Guard:     c.Guard,
 		Go:        goversion.Releases,
-	}
-	if c.Guard {
-		m.GuardSize = c.GuardSize
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)
@@ -201,6 +218,21 @@ func New(c *config.Config) (*Model, error) {
 	}
 	for _, e := range cs.Events {
 		m.Services.Events = append(m.Services.Events, Event{e.Name, e.Ident, e.Initial})
+	}
+	m.Features = Features{
+		Preempt:     m.TimeSlice > 0,
+		GCCollect:   c.GC == config.GCCollect,
+		Guard:       c.Guard,
+		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
+		Priority:    m.Priorities[0],
+		Services:    m.Services.Any(),
+		Semaphores:  len(m.Services.Semaphores) > 0,
+		Mutexes:     len(m.Services.Mutexes) > 0,
+		Queues:      len(m.Services.Queues) > 0,
+		Events:      len(m.Services.Events) > 0,
+	}
+	if c.Guard {
+		m.Features.GuardSize = c.GuardSize
 	}
 	return m, nil
 }
