@@ -82,11 +82,13 @@ func (s *Services) Any() bool {
 	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
 }
 
-// Semaphore is a counting semaphore.
-type Semaphore struct {
-	Name, Ident string
-	Initial     int
-}
+// Semaphore, Queue and Event are as the config gives them; a Mutex is
+// resolved (thread IDs, the ceiling).
+type (
+	Semaphore = config.Semaphore
+	Queue     = config.Queue
+	Event     = config.Event
+)
 
 // Mutex is a mutex with an immediate priority ceiling.
 type Mutex struct {
@@ -94,19 +96,6 @@ type Mutex struct {
 	Users       []int // thread IDs
 	UserMask    uint32
 	Ceiling     int // the highest priority of its users
-}
-
-// Queue is a fixed-capacity message queue.
-type Queue struct {
-	Name, Ident string
-	Capacity    int
-	Type        string // Go type expression of the elements
-}
-
-// Event is a set of 32 event flags.
-type Event struct {
-	Name, Ident string
-	Initial     uint32
 }
 
 // Thread is one slot of the static thread table.
@@ -190,9 +179,7 @@ func New(c *config.Config) (*Model, error) {
 
 	cs := &c.Services
 	m.Services.Sleep = cs.Any()
-	for _, s := range cs.Semaphores {
-		m.Services.Semaphores = append(m.Services.Semaphores, Semaphore{s.Name, s.Ident, s.Initial})
-	}
+	m.Services.Semaphores = cs.Semaphores
 	ids := map[string]int{}
 	for i, t := range c.Threads {
 		ids[t.Name] = i
@@ -213,12 +200,8 @@ func New(c *config.Config) (*Model, error) {
 		}
 		m.Services.Mutexes = append(m.Services.Mutexes, mu)
 	}
-	for _, q := range cs.Queues {
-		m.Services.Queues = append(m.Services.Queues, Queue{q.Name, q.Ident, q.Capacity, q.Type})
-	}
-	for _, e := range cs.Events {
-		m.Services.Events = append(m.Services.Events, Event{e.Name, e.Ident, e.Initial})
-	}
+	m.Services.Queues = cs.Queues
+	m.Services.Events = cs.Events
 	m.Features = Features{
 		Preempt:     m.TimeSlice > 0,
 		GCCollect:   c.GC == config.GCCollect,
