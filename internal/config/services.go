@@ -88,7 +88,7 @@ func (p *parser) services(cfg *Config, top fields) {
 	for _, t := range cfg.Threads {
 		threads[t.Name] = true
 	}
-	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(item string, v fields, name, id string, pos Pos) {
+	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(v fields, name, id string, pos Pos) {
 		sem := Semaphore{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integer(n, at, fmt.Sprintf("an integer from 0 to %d", MaxCount)); ok {
@@ -100,7 +100,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Semaphores = append(s.Semaphores, sem)
 	})
-	p.serviceList(f, "mutexes", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(item string, v fields, name, id string, pos Pos) {
+	p.serviceList(f, "mutexes", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(v fields, name, id string, pos Pos) {
 		m := Mutex{Name: name, Ident: id}
 		n, at := v.get("users")
 		switch {
@@ -139,7 +139,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Mutexes = append(s.Mutexes, m)
 	})
-	p.serviceList(f, "queues", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(item string, v fields, name, id string, pos Pos) {
+	p.serviceList(f, "queues", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(v fields, name, id string, pos Pos) {
 		q := Queue{Name: name, Ident: id}
 		want := fmt.Sprintf("an integer from 1 to %d", MaxCapacity)
 		if n, at := v.get("capacity"); n == nil {
@@ -167,7 +167,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Queues = append(s.Queues, q)
 	})
-	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(item string, v fields, name, id string, pos Pos) {
+	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(v fields, name, id string, pos Pos) {
 		e := Event{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integerIn(n, at, "an integer from 0 to 4294967295", true); ok {
@@ -187,7 +187,7 @@ func (p *parser) services(cfg *Config, top fields) {
 // serviceList walks the list services.<key>, checking each entry's name, and calls
 // each for every entry that is a mapping.
 func (p *parser) serviceList(f fields, key string, allowed []string, want string, idents map[string]string,
-	each func(item string, v fields, name, ident string, pos Pos)) {
+	each func(v fields, name, ident string, pos Pos)) {
 	n, at := f.get(key)
 	if n == nil || isNull(n) || !p.checkTag(n, at) {
 		return
@@ -213,7 +213,7 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 			name = s
 			id = p.goName(nn, np, s, idents, fmt.Sprintf("%s (line %d)", ip, nn.Line), true)
 		}
-		each(ip, v, name, id, posOf(item))
+		each(v, name, id, posOf(item))
 	}
 }
 
