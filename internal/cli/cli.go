@@ -218,24 +218,33 @@ func Apply(dir string, changes []Change) error {
 			}
 			continue
 		}
-		tmp, err := os.CreateTemp(dir, "."+c.Name+".*.tmp")
-		if err != nil {
-			return err
-		}
-		_, err = tmp.Write(c.Data)
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Chmod(tmp.Name(), 0o644)
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
+		if err := writeAtomic(path, c.Data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeAtomic writes path through a temporary file beside it
+// (.<name>.<digits>.tmp, the pattern a later run cleans up after a kill) and
+// a rename, so a reader never sees half a file.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
