@@ -13,6 +13,7 @@ import (
 	"runtime/metrics"
 	"runtime/trace"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -199,6 +200,12 @@ type Runtime struct {
 	prioMask [32]uint32
 	last     [32]uint8 // per priority: the thread that ran last, for round-robin
 
+	// life guards the lifecycle state (running, closed, pending) and the
+	// mapped stacks against Close: Run takes it at its start and end,
+	// Close, Stats and Activate before Run for their whole work. It is
+	// never held across a switch, so calling any method from a thread is
+	// safe.
+	life    sync.Mutex
 	running bool
 	closed  bool
 	pending uint32 // threads activated before Run
@@ -252,9 +259,6 @@ func New(fns Threads) (*Runtime, error) {
 		rt.unmapStacks()
 		return nil, err
 	}
-	for i := range rt.last {
-		rt.last[i] = 31
-	}
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		t.rt = rt
@@ -267,8 +271,11 @@ func New(fns Threads) (*Runtime, error) {
 	return rt, nil
 }
 
-// Close unmaps the stacks. The runtime cannot be used afterwards.
+// Close unmaps the stacks. The runtime cannot be used afterwards. It returns
+// ErrRunning while Run is active; it is safe to call from any goroutine.
 func (rt *Runtime) Close() error {
+	rt.life.Lock()
+	defer rt.life.Unlock()
 	if rt.running {
 		return ErrRunning
 	}
@@ -286,32 +293,32 @@ func (rt *Runtime) Close() error {
 // *PanicError, *StackOverflowError, *GoexitError or *DeadlockError.
 // The garbage collector keeps running (gc: collect).
 func (rt *Runtime) Run() error {
-	if rt.closed {
-		return ErrClosed
+	pending, err := rt.claim()
+	if err != nil {
+		return err
 	}
-	if rt.running {
-		return ErrRunning
-	}
+	defer rt.release()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
 	// it on a green stack. With the collector paused nothing sets it again.
 	gclearbyte(gPreemptShrink)
 	allocs := heapAllocs()
 
-	rt.running = true
 	rt.err = nil
 	rt.runs++
 	rt.runnable, rt.prios = 0, 0
+	for i := range rt.last {
+		rt.last[i] = 31 // every Run starts each priority level at its first thread
+	}
 	rt.resetServices()
 	for i := range rt.threads {
 		t := &rt.threads[i]
-		if threadSpecs[i].autostart || rt.pending&(1<<i) != 0 {
+		if threadSpecs[i].autostart || pending&(1<<i) != 0 {
 			rt.start(t)
 		} else {
 			t.state = Inactive
 		}
 	}
-	rt.pending = 0
 	if first := rt.pick(); first != nil {
 		rt.enter(first)
 		rt.gcs.bind()
@@ -321,11 +328,35 @@ func (rt *Runtime) Run() error {
 	// Back on the goroutine's own stack: every thread has finished, or an
 	// error stopped the runtime.
 	rt.current = nil
-	rt.running = false
 	rt.heapBytes = heapAllocs() - allocs
-	err := rt.err
+	err = rt.err
 	rt.err = nil
 	return err
+}
+
+// claim makes the calling goroutine the runtime's runner, one state change
+// under life: ErrClosed after Close, ErrRunning while another Run (or this
+// one, from a thread) is active. It hands over the threads activated
+// before Run.
+func (rt *Runtime) claim() (pending uint32, err error) {
+	rt.life.Lock()
+	defer rt.life.Unlock()
+	switch {
+	case rt.closed:
+		return 0, ErrClosed
+	case rt.running:
+		return 0, ErrRunning
+	}
+	rt.running = true
+	pending, rt.pending = rt.pending, 0
+	return pending, nil
+}
+
+// release ends the Run that claim began.
+func (rt *Runtime) release() {
+	rt.life.Lock()
+	rt.running = false
+	rt.life.Unlock()
 }
 
 // Yield gives the CPU to the next ready thread of the highest priority,
@@ -444,19 +475,23 @@ func (rt *Runtime) Join(id ThreadID) error {
 // is higher than the caller's. A thread that is ready, running or blocked
 // cannot be activated.
 func (rt *Runtime) Activate(id ThreadID) error {
-	if rt.closed {
-		return ErrClosed
-	}
 	if int(id) >= NumThreads {
 		return ErrNoSuchThread
 	}
-	if !rt.running {
-		rt.pending |= 1 << id
-		return nil
-	}
 	cur := rt.self()
 	if cur == nil {
-		return ErrNotInThread
+		// Not from a thread: before Run (from any goroutine) it marks the
+		// thread for the next Run.
+		rt.life.Lock()
+		defer rt.life.Unlock()
+		switch {
+		case rt.closed:
+			return ErrClosed
+		case rt.running:
+			return ErrNotInThread
+		}
+		rt.pending |= 1 << id
+		return nil
 	}
 	t := &rt.threads[id]
 	if t.state != Finished && t.state != Inactive {
@@ -519,8 +554,12 @@ type Stats struct {
 }
 
 // Stats returns statistics. Computing the stack high-water marks reads every
-// stack, so it is not meant for a hot path.
+// stack, so it is not meant for a hot path. It is safe to call from any
+// goroutine, during Run too (for monitoring): the figures of a running
+// runtime are read as they are, without stopping it.
 func (rt *Runtime) Stats() Stats {
+	rt.life.Lock()
+	defer rt.life.Unlock()
 	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
 	s.GCWaits, s.GCWaited = rt.gcs.waits, rt.gcs.waited
 	for i := range rt.threads {

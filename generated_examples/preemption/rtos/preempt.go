@@ -298,6 +298,8 @@ const latencySamples = 1024
 // SetTimeSlice changes the time slice of the next Runs: at least 1ms, or 0
 // to run cooperatively. It returns ErrRunning while Run is active.
 func (rt *Runtime) SetTimeSlice(d time.Duration) error {
+	rt.life.Lock()
+	defer rt.life.Unlock()
 	if rt.running {
 		return ErrRunning
 	}

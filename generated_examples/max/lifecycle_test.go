@@ -1,0 +1,155 @@
+package main
+
+// The lifecycle from several goroutines at once, and what a Run leaves for
+// the next one.
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
+)
+
+// TestRoundRobinResetsEachRun: a Run that stopped on a panic in the middle of
+// a round leaves no round-robin position behind: the next Run starts the
+// level at its first thread, in table order, like the first Run did.
+func TestRoundRobinResetsEachRun(t *testing.T) {
+	var order []rtos.ThreadID
+	panicking := true
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		order = append(order, id)
+		if id == 1 && panicking {
+			panic("stop the Run after t01's turn")
+		}
+		mustYield(rt)
+	})
+	activate(t, rt, 0, 1, 2)
+	var pe *rtos.PanicError
+	if err := rt.Run(); !errors.As(err, &pe) {
+		t.Fatalf("first Run: %v, want a *PanicError", err)
+	}
+	panicking = false
+	order = order[:0]
+	activate(t, rt, 0, 1, 2)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("second Run: %v", err)
+	}
+	if len(order) < 3 || order[0] != 0 || order[1] != 1 || order[2] != 2 {
+		t.Errorf("second Run's first turns %v, want t00, t01, t02 (table order)", order)
+	}
+}
+
+// TestLifecycleRaces: Stats against Close, Close against a starting Run, and
+// two Runs at once, each from two goroutines many times. Every outcome is a
+// typed error or success, never a crash: before the lifecycle became one
+// guarded state, Stats read unmapped stacks (SIGSEGV) and concurrent Runs
+// shared one scheduler.
+func TestLifecycleRaces(t *testing.T) {
+	const rounds = 300
+	body := func(id rtos.ThreadID, rt *rtos.Runtime) {
+		for range 200 {
+			mustYield(rt)
+		}
+	}
+	both := func(a, b func()) {
+		var wg sync.WaitGroup
+		wg.Go(a)
+		wg.Go(b)
+		wg.Wait()
+	}
+	t.Run("StatsClose", func(t *testing.T) {
+		for range rounds {
+			rt, err := rtos.New(threadsOf(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var closed atomic.Bool
+			both(func() {
+				for !closed.Load() {
+					s := rt.Stats()
+					if s.Threads[0].StackSize == 0 {
+						t.Error("Stats lost the configured stack size")
+					}
+				}
+			}, func() {
+				runtime.Gosched()
+				if err := rt.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+				closed.Store(true)
+			})
+		}
+	})
+	t.Run("CloseRun", func(t *testing.T) {
+		for range rounds {
+			rt, err := rtos.New(threadsOf(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			activate(t, rt, 0, 1)
+			var runErr, closeErr error
+			both(func() { runErr = rt.Run() }, func() { closeErr = rt.Close() })
+			switch {
+			case runErr == nil && errors.Is(closeErr, rtos.ErrRunning):
+				// Run first: Close refused while it ran.
+			case runErr == nil && closeErr == nil:
+				// Run finished before Close.
+			case errors.Is(runErr, rtos.ErrClosed) && closeErr == nil:
+				// Close first.
+			default:
+				t.Fatalf("Run: %v, Close: %v", runErr, closeErr)
+			}
+			if err := rt.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+		}
+	})
+	t.Run("RunRun", func(t *testing.T) {
+		rt := newRuntime(t, body)
+		for range rounds {
+			activate(t, rt, 0, 1)
+			var errA, errB error
+			both(func() { errA = rt.Run() }, func() { errB = rt.Run() })
+			// One ran the threads, the other was refused or came after.
+			if errA != nil && !errors.Is(errA, rtos.ErrRunning) || errB != nil && !errors.Is(errB, rtos.ErrRunning) {
+				t.Fatalf("Runs: %v, %v", errA, errB)
+			}
+		}
+	})
+	t.Run("StatsDuringRun", func(t *testing.T) {
+		rt := newRuntime(t, body)
+		for range rounds / 4 {
+			activate(t, rt, 0, 1, 2, 3)
+			var runErr error
+			both(func() { runErr = rt.Run() }, func() {
+				for range 20 {
+					_ = rt.Stats()
+				}
+			})
+			if runErr != nil {
+				t.Fatalf("Run: %v", runErr)
+			}
+		}
+	})
+	t.Run("ActivateDuringRun", func(t *testing.T) {
+		rt := newRuntime(t, body)
+		activate(t, rt, 0)
+		started := make(chan struct{})
+		rt2 := rt
+		var runErr error
+		both(func() { runErr = rt2.Run(); close(started) }, func() {
+			// From another goroutine: before the Run it marks, during it
+			// it is refused; either way no state is torn.
+			if err := rt.Activate(5); err != nil && !errors.Is(err, rtos.ErrNotInThread) {
+				t.Errorf("Activate from another goroutine: %v", err)
+			}
+		})
+		<-started
+		if runErr != nil {
+			t.Fatalf("Run: %v", runErr)
+		}
+	})
+}
