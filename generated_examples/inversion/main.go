@@ -51,6 +51,8 @@ func main() {
 		},
 		PeerA: func(rt *rtos.Runtime) {},
 		PeerB: func(rt *rtos.Runtime) {},
+		// Started by the tests only.
+		Imu: func(rt *rtos.Runtime) {}, Baro: func(rt *rtos.Runtime) {}, Fusion: func(rt *rtos.Runtime) {}, Watchdog: func(rt *rtos.Runtime) {},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

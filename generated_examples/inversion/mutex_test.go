@@ -39,6 +39,7 @@ func newRT(t testing.TB, b bodies, activate ...rtos.ThreadID) *rtos.Runtime {
 	}
 	rt, err := rtos.New(rtos.Threads{
 		High: get(rtos.High), Medium: get(rtos.Medium), Low: get(rtos.Low), PeerA: get(rtos.PeerA), PeerB: get(rtos.PeerB),
+		Imu: get(rtos.Imu), Baro: get(rtos.Baro), Fusion: get(rtos.Fusion), Watchdog: get(rtos.Watchdog),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -285,5 +286,77 @@ func BenchmarkYield(b *testing.B) {
 	b.ResetTimer()
 	if err := rt.Run(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestHolderResumesFirst: the ceiling of "sensors" equals its users'
+// priority (20). imu locks it and, while it holds it, a more urgent thread
+// (watchdog, 31) runs: it comes due from a Sleep while imu Yields, and
+// again when imu Activates it. When watchdog is done, imu must run again
+// before baro or fusion, whatever their round-robin turn: before, baro ran
+// next and its Lock found the mutex held by imu.
+func TestHolderResumesFirst(t *testing.T) {
+	for _, how := range []string{"wake-up at a Yield", "Activate"} {
+		t.Run(how, func(t *testing.T) {
+			var e errs
+			var order []string
+			user := func(name string) func(rt *rtos.Runtime) {
+				return func(rt *rtos.Runtime) {
+					if err := rt.Sensors().Lock(); err != nil {
+						e.add("%s: Lock: %v", name, err)
+						return
+					}
+					order = append(order, name+" locks")
+					if err := rt.Sensors().Unlock(); err != nil {
+						e.add("%s: Unlock: %v", name, err)
+					}
+				}
+			}
+			b := bodies{
+				rtos.Baro:   user("baro"),
+				rtos.Fusion: user("fusion"),
+				rtos.Watchdog: func(rt *rtos.Runtime) {
+					if how == "wake-up at a Yield" {
+						rt.Sleep(time.Millisecond)
+					}
+					order = append(order, "watchdog")
+				},
+				rtos.Imu: func(rt *rtos.Runtime) {
+					if err := rt.Sensors().Lock(); err != nil {
+						e.add("imu: Lock: %v", err)
+						return
+					}
+					order = append(order, "imu locks")
+					if how == "Activate" {
+						if err := rt.Activate(rtos.Watchdog); err != nil {
+							e.add("Activate: %v", err)
+						}
+					} else {
+						for end := time.Now().Add(3 * time.Millisecond); time.Now().Before(end); {
+						}
+						if err := rt.Yield(); err != nil { // the watchdog is due: it runs
+							e.add("Yield: %v", err)
+						}
+					}
+					order = append(order, "imu resumes")
+					if err := rt.Sensors().Unlock(); err != nil {
+						e.add("imu: Unlock: %v", err)
+					}
+				},
+			}
+			start := []rtos.ThreadID{rtos.Imu, rtos.Baro, rtos.Fusion}
+			if how == "wake-up at a Yield" {
+				start = append(start, rtos.Watchdog)
+			}
+			rt := newRT(t, b, start...)
+			if err := rt.Run(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			e.report(t)
+			got := strings.Join(order, ", ")
+			if want := "imu locks, watchdog, imu resumes, baro locks, fusion locks"; got != want {
+				t.Errorf("order: %s\nwant:  %s", got, want)
+			}
+		})
 	}
 }

@@ -60,6 +60,7 @@ func (s *scenario) threads() rtos.Threads {
 	}
 	return rtos.Threads{
 		Auditor: func(*rtos.Runtime) {}, // started by the tests only
+		Alarm:   func(*rtos.Runtime) {}, // started by the tests only
 		WorkerA: worker,
 		WorkerB: worker,
 		Watchdog: func(rt *rtos.Runtime) {

@@ -27,6 +27,7 @@ func TestSleeperPreemptsAtOnce(t *testing.T) {
 	}
 	rt, err := rtos.New(rtos.Threads{
 		Auditor: func(*rtos.Runtime) {},
+		Alarm:   func(*rtos.Runtime) {},
 		WorkerA: spin,
 		WorkerB: spin,
 		Watchdog: func(rt *rtos.Runtime) {
@@ -150,3 +151,78 @@ func TestHolderKeepsCPUAgainstEqualPriority(t *testing.T) {
 		}
 	}
 }
+
+// TestHolderResumesAfterUrgentSleeper: worker_a holds "shared" (ceiling 5)
+// through long critical sections; alarm (9, above the ceiling) comes due
+// every millisecond and its wake-up timer preempts worker_a in the middle of
+// one; the auditor (5, a user of "shared") is ready by then. When alarm goes
+// back to sleep, worker_a must resume before the auditor, whose round-robin
+// turn it is: before, the auditor ran next and its Lock found "shared" held.
+func TestHolderResumesAfterUrgentSleeper(t *testing.T) {
+	var done bool
+	var errs []error
+	var alarms, audits, sections int
+	rt, err := rtos.New(rtos.Threads{
+		Watchdog: func(*rtos.Runtime) {},
+		WorkerB:  func(*rtos.Runtime) {},
+		Alarm: func(rt *rtos.Runtime) {
+			for range 40 {
+				if err := rt.Sleep(time.Millisecond); err != nil {
+					errs = append(errs, err)
+				}
+				alarms++
+			}
+			done = true
+		},
+		Auditor: func(rt *rtos.Runtime) {
+			for !done {
+				if err := rt.Sleep(700 * time.Microsecond); err != nil {
+					errs = append(errs, err)
+					return
+				}
+				if err := rt.Shared().Lock(); err != nil {
+					errs = append(errs, err)
+					return
+				}
+				audits++
+				rt.Shared().Unlock()
+			}
+		},
+		WorkerA: func(rt *rtos.Runtime) {
+			for !done {
+				if err := rt.Shared().Lock(); err != nil {
+					errs = append(errs, err)
+					return
+				}
+				// A few milliseconds of plain computation, where the timer can
+				// preempt it (a loop around time.Now would run in the vDSO,
+				// where it cannot).
+				for i := 0; i < 5_000_000 && !done; i++ {
+					spinSink++
+				}
+				sections++
+				rt.Shared().Unlock()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	for _, id := range []rtos.ThreadID{rtos.Alarm, rtos.Auditor} {
+		if err := rt.Activate(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) > 0 {
+		t.Fatalf("%d errors, the first: %v", len(errs), errs[0])
+	}
+	if alarms != 40 || sections == 0 || audits == 0 {
+		t.Fatalf("%d alarms, %d critical sections, %d audits: the test proves nothing", alarms, sections, audits)
+	}
+}
+
+var spinSink int

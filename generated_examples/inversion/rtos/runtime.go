@@ -383,9 +383,6 @@ func (rt *Runtime) Yield() error {
 	if next == cur {
 		return nil
 	}
-	if rt.keepsCPU(cur, next) {
-		return nil
-	}
 	// switchThread, written out: the call would cost a tenth of a switch.
 	if cur.overflowed() {
 		rt.overflow(cur)
@@ -647,14 +644,21 @@ func (rt *Runtime) unready(t *thread) {
 }
 
 // pick returns the thread to run next: the highest priority that has a
-// runnable thread, and within it the first runnable thread after the one that
-// ran last (round-robin in table order). Constant time.
+// runnable thread, and within it a mutex holder if there is one, else the first runnable thread after
+// the one that ran last (round-robin in table order). Constant time.
 func (rt *Runtime) pick() *thread {
 	if rt.prios == 0 {
 		return nil
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
+	// A mutex holder runs at its ceiling ahead of every other thread of that
+	// level (immediate ceiling protocol): whatever switched it out, no other
+	// user of its mutexes runs before it has released them. There is at most
+	// one per level: no other thread of the level runs while it holds.
+	if h := m & rt.svc.holding; h != 0 {
+		return &rt.threads[bits.TrailingZeros32(h)]
+	}
 	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
 		m = after
 	}

@@ -12,7 +12,7 @@ var waitNames = [numWaitQueues]string{}
 
 // serviceObjects holds every service object of one runtime.
 type serviceObjects struct {
-	mutexes [3]Mutex
+	mutexes [4]Mutex
 }
 
 // reset puts every object in its configured initial state.
@@ -38,6 +38,13 @@ func (o *serviceObjects) reset(rt *Runtime) {
 		rt:      rt,
 		users:   25,
 	}
+	o.mutexes[3] = Mutex{
+		ceiling: 20,
+		index:   3,
+		name:    "sensors",
+		rt:      rt,
+		users:   224,
+	}
 }
 
 // Bus returns mutex "bus", used by low, high: priority ceiling 3.
@@ -53,4 +60,9 @@ func (rt *Runtime) First() *Mutex {
 // Second returns mutex "second", used by peer_a, peer_b, high: priority ceiling 3.
 func (rt *Runtime) Second() *Mutex {
 	return &rt.svc.objs.mutexes[2]
+}
+
+// Sensors returns mutex "sensors", used by imu, baro, fusion: priority ceiling 20.
+func (rt *Runtime) Sensors() *Mutex {
+	return &rt.svc.objs.mutexes[3]
 }

@@ -654,8 +654,8 @@ func (rt *Runtime) unready(t *thread) {
 }
 
 // pick returns the thread to run next: the highest priority that has a
-// runnable thread, and within it the first runnable thread after the one that
-// ran last (round-robin in table order). Constant time.
+// runnable thread, and within it the first runnable thread after
+// the one that ran last (round-robin in table order). Constant time.
 func (rt *Runtime) pick() *thread {
 	// Every thread has priority 0 and nothing changes priorities:
 	// round-robin over the runnable set (15% of a Yield saved).

@@ -631,9 +631,6 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if next == cur || (!over && next.prio <= cur.prio) {
 		return
 	}
-	if rt.keepsCPU(cur, next) {
-		return
-	}
 	rt.switchThread(cur, next)
 }
 

@@ -429,14 +429,6 @@ func (rt *Runtime) unlock(cur *thread, m *Mutex) {
 	rt.setPrio(cur, p)
 }
 
-// keepsCPU reports whether cur, about to give the CPU to next (the most
-// urgent ready thread), keeps it instead: a mutex holder gives the CPU only
-// to more urgent threads, at a Yield as at the end of a time slice, so that
-// no other user of its mutexes runs while it holds them.
-func (rt *Runtime) keepsCPU(cur, next *thread) bool {
-	return rt.svc.holding != 0 && rt.svc.holding&(1<<cur.id) != 0 && next.prio <= cur.prio
-}
-
 // releaseMutexes frees the mutexes of a finishing thread.
 func (rt *Runtime) releaseMutexes(t *thread) {
 	for h := rt.svc.th[t.id].held; h != 0; h &= h - 1 {
