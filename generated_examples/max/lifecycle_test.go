@@ -153,3 +153,57 @@ func TestLifecycleRaces(t *testing.T) {
 		}
 	})
 }
+
+// TestAbandonedAfterError: when a thread's panic stops Run, the threads that
+// were ready or blocked are reported as abandoned (their deferred calls did
+// not run: they were not resumed), not as ready or blocked after Run has
+// returned; the next Run starts them afresh.
+func TestAbandonedAfterError(t *testing.T) {
+	deferRan := false
+	first := true
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		switch id {
+		case 0: // blocked in Join when the panic comes
+			if err := rt.Join(2); err != nil {
+				t.Errorf("Join: %v", err)
+			}
+		case 1: // ready, with a deferred call pending
+			defer func() { deferRan = true }()
+			for range 3 {
+				mustYield(rt)
+			}
+		case 2:
+			mustYield(rt)
+			if first {
+				panic("stop")
+			}
+		}
+	})
+	activate(t, rt, 0, 1, 2)
+	var pe *rtos.PanicError
+	if err := rt.Run(); !errors.As(err, &pe) {
+		t.Fatalf("Run: %v, want a *PanicError", err)
+	}
+	st := rt.Stats()
+	for id, want := range map[rtos.ThreadID]rtos.State{0: rtos.Abandoned, 1: rtos.Abandoned, 2: rtos.Finished, 3: rtos.Inactive} {
+		if got := st.Threads[id].State; got != want {
+			t.Errorf("after the panic, %s is %s, want %s", id, got, want)
+		}
+	}
+	if deferRan {
+		t.Error("an abandoned thread's deferred call ran; the documented semantics say it does not")
+	}
+	first = false
+	activate(t, rt, 0, 1, 2)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("second Run: %v", err)
+	}
+	for id := range rtos.ThreadID(3) {
+		if got := rt.Stats().Threads[id].State; got != rtos.Finished {
+			t.Errorf("after the second Run, %s is %s, want finished", id, got)
+		}
+	}
+	if !deferRan {
+		t.Error("t01's deferred call did not run in the second Run")
+	}
+}

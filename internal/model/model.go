@@ -27,7 +27,7 @@ var GCCollectArch = []string{"amd64", "arm64", "riscv64"}
 // Reserved lists the identifiers the generated package declares itself; a
 // thread name must not turn into one of them.
 var Reserved = []string{
-	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished",
+	"NumThreads", "ThreadID", "Threads", "State", "Inactive", "Ready", "Running", "Blocked", "Finished", "Abandoned",
 	"Runtime", "New", "Stats", "ThreadStats", "Wait", "StackOverflowError", "PanicError", "GoexitError",
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "ErrPreemptUnsupported", "ErrPreemptBusy", "ErrTooManyPackages", "ErrSignalReplaced", "PreemptLatency",

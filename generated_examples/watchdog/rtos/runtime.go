@@ -46,9 +46,14 @@ const (
 	Blocked
 	// Finished: returned, called Exit, or was stopped by an error.
 	Finished
+	// Abandoned: ready, running or blocked when an error (another thread's
+	// panic, an overflow, a deadlock) stopped Run. The thread was not resumed
+	// to unwind: its deferred calls did not run and what it held (a mutex,
+	// a place in a wait queue) was dropped. Activate starts it afresh.
+	Abandoned
 )
 
-var stateNames = [...]string{"inactive", "ready", "running", "blocked", "finished"}
+var stateNames = [...]string{"inactive", "ready", "running", "blocked", "finished", "abandoned"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -347,8 +352,13 @@ func (rt *Runtime) Run() error {
 		rt.withdrawAll()
 	}
 	// Back on the goroutine's own stack: every thread has finished, or an
-	// error stopped the runtime.
+	// error stopped the runtime and left the others where they were.
 	rt.current = nil
+	for i := range rt.threads {
+		if t := &rt.threads[i]; t.state == Ready || t.state == Running || t.state == Blocked {
+			t.state = Abandoned
+		}
+	}
 	rt.heapBytes = heapAllocs() - allocs
 	if err := rt.stopPreempt(); err != nil && rt.err == nil {
 		rt.err = err
@@ -515,7 +525,7 @@ func (rt *Runtime) Activate(id ThreadID) error {
 		return nil
 	}
 	t := &rt.threads[id]
-	if t.state != Finished && t.state != Inactive {
+	if t.state != Finished && t.state != Inactive && t.state != Abandoned {
 		return ErrThreadActive
 	}
 	rt.start(t)
