@@ -226,3 +226,56 @@ func TestHolderResumesAfterUrgentSleeper(t *testing.T) {
 }
 
 var spinSink int
+
+// TestPreemptionCounters: a more urgent sleeper's wake-ups that preempt a
+// spinning thread count as preemptions (WakePreemptions of them) with a
+// latency sample each; ticks while every thread sleeps are not deferrals.
+func TestPreemptionCounters(t *testing.T) {
+	run := func(spin bool) rtos.Stats {
+		t.Helper()
+		var done bool
+		th := rtos.Threads{
+			Watchdog: func(*rtos.Runtime) {}, WorkerB: func(*rtos.Runtime) {}, Auditor: func(*rtos.Runtime) {},
+			Alarm: func(rt *rtos.Runtime) {
+				for range 40 {
+					if err := rt.Sleep(2 * time.Millisecond); err != nil {
+						t.Error(err)
+					}
+				}
+				done = true
+			},
+			WorkerA: func(rt *rtos.Runtime) { // starts with every Run
+				for spin && !done {
+					spinSink++
+				}
+			},
+		}
+		rt, err := rtos.New(th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close()
+		if err := rt.SetTimeSlice(2 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Activate(rtos.Alarm); err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Run(); err != nil {
+			t.Fatal(err)
+		}
+		st := rt.Stats()
+		if spin && rt.Latency().Samples < 10 {
+			t.Errorf("%d latency samples for %d wake-up preemptions, want most of them", rt.Latency().Samples, st.WakePreemptions)
+		}
+		return st
+	}
+	st := run(true)
+	if st.WakePreemptions < 20 || st.Preemptions < st.WakePreemptions {
+		t.Errorf("spinning: %d preemptions, %d of them wake-ups; want most of the 40 wake-ups counted", st.Preemptions, st.WakePreemptions)
+	}
+	st = run(false)
+	if st.PreemptionsDeferred != 0 || st.Preemptions != 0 {
+		t.Errorf("every thread asleep: %d preemptions, %d deferred; want none", st.Preemptions, st.PreemptionsDeferred)
+	}
+}

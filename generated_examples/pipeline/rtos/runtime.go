@@ -305,7 +305,7 @@ func (rt *Runtime) Run() error {
 	defer rt.release()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
-	// it on a green stack. With the collector paused nothing sets it again.
+	// it on a green stack. With stack shrinking off (New) nothing sets it again.
 	gclearbyte(gPreemptShrink)
 	allocs := heapAllocs()
 
@@ -548,7 +548,7 @@ type Stats struct {
 	GCWaits  uint64
 	GCWaited time.Duration
 	// HeapAllocated is the number of heap bytes allocated by the whole program
-	// during the last Run, while the garbage collector was paused.
+	// during the last Run.
 	HeapAllocated uint64
 	// Mapped is the address space mapped for the stacks and guard pages;
 	// Control the size of the Runtime value itself (thread table, scheduler,

@@ -275,8 +275,8 @@ type preemptRuntime struct {
 	nranges     uintptr
 	safe        [][2]uintptr // where the handler may preempt (gcpreempt.go)
 	slot        *preemptState
-	preemptions uint64 // slices ended by the timer or at a Check
-	deferred    uint64 // of those, slices that ended at an unsafe point first
+	preemptions uint64 // slice ends (by the timer or at a Check) and wake-up switches
+	deferred    uint64 // slice ends that found the thread at an unsafe point
 	slice       time.Duration
 
 	// Latency samples of the last preemptions, for Stats: from the timer's
@@ -343,17 +343,21 @@ func (rt *Runtime) Latency() PreemptLatency {
 }
 
 // sample records one preemption's latencies; the switch is about to happen.
-func (rt *Runtime) sample(entryTSC uint64) {
+// expiry is when the timer fired (nanotime): a wake-up's deadline, or 0 for
+// the last tick of the periodic timer.
+func (rt *Runtime) sample(entryTSC uint64, expiry int64) {
 	now, tsc := nanotime(), int64(cputicks())
 	elapsed := now - rt.pre.armNs
 	period := int64(tickPeriod)
 	if rt.pre.slice != 0 {
 		period = int64(rt.pre.slice / ticksPerSlice)
 	}
-	if elapsed < 10*period || entryTSC == 0 {
+	if elapsed < 10*period || entryTSC == 0 || expiry > now {
 		return // too early to know the TSC rate well
 	}
-	expiry := rt.pre.armNs + (elapsed/period)*period
+	if expiry == 0 {
+		expiry = rt.pre.armNs + (elapsed/period)*period
+	}
 	perNs := float64(tsc-rt.pre.armTSC) / float64(elapsed)
 	entry := now - int64(float64(tsc-int64(entryTSC))/perNs)
 	i := rt.pre.nsamples % latencySamples
@@ -567,24 +571,31 @@ func (rt *Runtime) stopPreemptLocked() {
 // priority.
 func preempted(s *preemptState) {
 	rt := s.rt
-	if s.sliceOver != 0 {
+	over := s.sliceOver != 0
+	cur := rt.current
+	if over { // a slice ended, whether or not another thread takes over
 		rt.pre.preemptions++
-		rt.sample(s.entryTSC)
+		rt.sample(s.entryTSC, 0)
 	}
-	rt.sliceEnd(rt.current, s.sliceOver != 0)
+	next := rt.sliceEnd(cur, over)
+	if next == nil {
+		return
+	}
+	rt.switchThread(cur, next)
 }
 
-// sliceEnd is the scheduling point of a preemption or a Check.
-func (rt *Runtime) sliceEnd(cur *thread, over bool) {
+// sliceEnd is the scheduling point of a preemption or a Check: it returns
+// the thread to switch to, or nil when cur goes on.
+func (rt *Runtime) sliceEnd(cur *thread, over bool) *thread {
 	if s := rt.pre.slot; s != nil && over {
 		s.pending = 0
 		s.sliceStart = s.ticks
 	}
 	next := rt.pick()
 	if next == cur || (!over && next.prio <= cur.prio) {
-		return
+		return nil
 	}
-	rt.switchThread(cur, next)
+	return next
 }
 
 // Check lets a thread that spends its slices in library code (where the
@@ -597,7 +608,9 @@ func (rt *Runtime) Check() error {
 	}
 	if s := rt.pre.slot; s != nil && s.pending != 0 {
 		rt.pre.preemptions++
-		rt.sliceEnd(cur, true)
+		if next := rt.sliceEnd(cur, true); next != nil {
+			rt.switchThread(cur, next)
+		}
 	}
 	return nil
 }

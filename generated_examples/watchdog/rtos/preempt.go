@@ -276,8 +276,9 @@ type preemptRuntime struct {
 	nranges     uintptr
 	safe        [][2]uintptr // where the handler may preempt (gcpreempt.go)
 	slot        *preemptState
-	preemptions uint64 // slices ended by the timer or at a Check
-	deferred    uint64 // of those, slices that ended at an unsafe point first
+	preemptions uint64 // slice ends (by the timer or at a Check) and wake-up switches
+	deferred    uint64 // slice ends that found the thread at an unsafe point
+	wakeups     uint64 // of preemptions, those for a more urgent sleeper
 	slice       time.Duration
 
 	// Latency samples of the last preemptions, for Stats: from the timer's
@@ -373,17 +374,21 @@ func (rt *Runtime) Latency() PreemptLatency {
 }
 
 // sample records one preemption's latencies; the switch is about to happen.
-func (rt *Runtime) sample(entryTSC uint64) {
+// expiry is when the timer fired (nanotime): a wake-up's deadline, or 0 for
+// the last tick of the periodic timer.
+func (rt *Runtime) sample(entryTSC uint64, expiry int64) {
 	now, tsc := nanotime(), int64(cputicks())
 	elapsed := now - rt.pre.armNs
 	period := int64(tickPeriod)
 	if rt.pre.slice != 0 {
 		period = int64(rt.pre.slice / ticksPerSlice)
 	}
-	if elapsed < 10*period || entryTSC == 0 {
+	if elapsed < 10*period || entryTSC == 0 || expiry > now {
 		return // too early to know the TSC rate well
 	}
-	expiry := rt.pre.armNs + (elapsed/period)*period
+	if expiry == 0 {
+		expiry = rt.pre.armNs + (elapsed/period)*period
+	}
 	perNs := float64(tsc-rt.pre.armTSC) / float64(elapsed)
 	entry := now - int64(float64(tsc-int64(entryTSC))/perNs)
 	i := rt.pre.nsamples % latencySamples
@@ -611,15 +616,28 @@ func (rt *Runtime) stopPreemptLocked() {
 // that became due.
 func preempted(s *preemptState) {
 	rt := s.rt
-	if s.sliceOver != 0 {
+	over := s.sliceOver != 0
+	cur := rt.current
+	wake := rt.pre.wakeAt // the deadline the wake timer fired for, if it did
+	if over {             // a slice ended, whether or not another thread takes over
 		rt.pre.preemptions++
-		rt.sample(s.entryTSC)
+		rt.sample(s.entryTSC, 0)
 	}
-	rt.sliceEnd(rt.current, s.sliceOver != 0)
+	next := rt.sliceEnd(cur, over)
+	if next == nil {
+		return
+	}
+	if !over { // a more urgent sleeper came due: it takes over
+		rt.pre.preemptions++
+		rt.pre.wakeups++
+		rt.sample(s.entryTSC, wake)
+	}
+	rt.switchThread(cur, next)
 }
 
-// sliceEnd is the scheduling point of a preemption or a Check.
-func (rt *Runtime) sliceEnd(cur *thread, over bool) {
+// sliceEnd is the scheduling point of a preemption or a Check: it returns
+// the thread to switch to, or nil when cur goes on.
+func (rt *Runtime) sliceEnd(cur *thread, over bool) *thread {
 	if s := rt.pre.slot; s != nil && over {
 		s.pending = 0
 		s.sliceStart = s.ticks
@@ -629,9 +647,9 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	}
 	next := rt.pick()
 	if next == cur || (!over && next.prio <= cur.prio) {
-		return
+		return nil
 	}
-	rt.switchThread(cur, next)
+	return next
 }
 
 // Check lets a thread that spends its slices in library code (where the
@@ -644,7 +662,9 @@ func (rt *Runtime) Check() error {
 	}
 	if s := rt.pre.slot; s != nil && s.pending != 0 {
 		rt.pre.preemptions++
-		rt.sliceEnd(cur, true)
+		if next := rt.sliceEnd(cur, true); next != nil {
+			rt.switchThread(cur, next)
+		}
 	}
 	return nil
 }

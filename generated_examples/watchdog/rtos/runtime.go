@@ -322,7 +322,7 @@ func (rt *Runtime) Run() error {
 	defer runtime.UnlockOSThread()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
-	// it on a green stack. With the collector paused nothing sets it again.
+	// it on a green stack. With stack shrinking off (New) nothing sets it again.
 	gclearbyte(gPreemptShrink)
 	allocs := heapAllocs()
 	if err := rt.startPreempt(); err != nil {
@@ -569,18 +569,22 @@ type ThreadStats struct {
 type Stats struct {
 	Switches uint64 // thread switches since New
 	Runs     uint64 // calls of Run
-	// Preemptions counts slices that ended in a switch (or a check of one)
-	// forced by the timer; PreemptionsDeferred how often a slice ended
-	// where the thread could not be interrupted safely.
+	// Preemptions counts slices that ended by the timer or at a Check
+	// (whether or not another thread took over) and switches the timer forced
+	// for a more urgent sleeper that came due (WakePreemptions of them);
+	// PreemptionsDeferred how often a slice ended while the thread was where
+	// it could not be interrupted safely (ticks while no other thread was
+	// runnable, or none ran, do not count).
 	Preemptions         uint64
 	PreemptionsDeferred uint64
+	WakePreemptions     uint64
 	// GCWaits counts switches deferred by the collector's ordering rule (a
 	// stack it has not scanned yet may not move into a goroutine it has),
 	// GCWaited the time they waited in all.
 	GCWaits  uint64
 	GCWaited time.Duration
 	// HeapAllocated is the number of heap bytes allocated by the whole program
-	// during the last Run, while the garbage collector was paused.
+	// during the last Run.
 	HeapAllocated uint64
 	// Mapped is the address space mapped for the stacks and guard pages;
 	// Control the size of the Runtime value itself (thread table, scheduler,
@@ -598,6 +602,7 @@ func (rt *Runtime) Stats() Stats {
 	defer rt.life.Unlock()
 	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
 	s.Preemptions, s.PreemptionsDeferred = rt.pre.preemptions, rt.pre.deferred
+	s.WakePreemptions = rt.pre.wakeups
 	s.GCWaits, s.GCWaited = rt.gcs.waits, rt.gcs.waited
 	for i := range rt.threads {
 		t := &rt.threads[i]
