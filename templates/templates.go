@@ -34,6 +34,9 @@ type Data struct {
 	// GCCollect is gc: collect: holders publish suspended stacks to the
 	// collector (gc.go.tmpl) instead of pausing it.
 	GCCollect bool
+	// TraceEvents is the size of the trace recorder's ring; 0: no recorder
+	// (trace.go.tmpl renders nothing and no hook is generated).
+	TraceEvents int
 
 	// The services the config uses; services.go.tmpl is rendered only when
 	// Services is true, and emits only the kinds used.

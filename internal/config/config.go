@@ -18,6 +18,8 @@
 //	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
 //	    stack: 16KiB      # optional size; default stack.default
 //	    autostart: false  # optional; default true
+//	trace:                # optional; absent: no trace code is generated
+//	  events: 4096        # optional; ring buffer size in events, MinTraceEvents to MaxTraceEvents; default 4096
 //	services:             # optional; absent: no service code is generated
 //	  sleep: true         # optional; Sleep and SleepUntil (implied by any service below)
 //	  semaphores:         # counting semaphores
@@ -69,6 +71,10 @@ const (
 	MaxStack     = 256 << 20 // largest stack size in bytes
 	StackAlign   = 4 << 10   // every stack size is a multiple of this
 	DefaultStack = 64 << 10  // stack.default when absent
+
+	MinTraceEvents     = 64      // smallest trace.events
+	MaxTraceEvents     = 1 << 24 // largest trace.events (16 bytes each: 256 MiB)
+	DefaultTraceEvents = 4096    // trace.events when trace is present without it
 )
 
 // Pos is a 1-based line and column in the config file.
@@ -88,6 +94,9 @@ type Config struct {
 	Guard        bool          // stack.guard, default true
 	Threads      []Thread      // in config order
 	Services     Services      // the services section; zero when absent
+	// TraceEvents is trace.events: the size of the event ring of the
+	// recorder; 0 when the trace section is absent (no trace code).
+	TraceEvents int
 }
 
 // Thread is one green thread of the config.
@@ -181,10 +190,11 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 // Field names allowed at each level, in schema order (also the order in
 // which "did you mean" suggestions are tried).
 var (
-	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "services"}
+	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "trace", "services"}
 	schedulerFields = []string{"time_slice"}
 	stackFields     = []string{"default", "guard"}
 	threadFields    = []string{"name", "priority", "stack", "autostart"}
+	traceFields     = []string{"events"}
 )
 
 const wantDocument = "the config must be a YAML mapping with at least package and threads"
@@ -240,6 +250,7 @@ func (p *parser) parse(data []byte) *Config {
 	gcOK := p.gc(cfg, top)
 	p.stack(cfg, top)
 	p.threads(cfg, top)
+	p.trace(cfg, top)
 	p.services(cfg, top)
 
 	// Cross-checks, using only values that decoded cleanly.
@@ -274,6 +285,33 @@ func (p *parser) parse(data []byte) *Config {
 		}
 	}
 	return cfg
+}
+
+// trace fills cfg.TraceEvents: 0 without a trace section.
+func (p *parser) trace(cfg *Config, top fields) {
+	n, _ := top.get("trace")
+	if n == nil || isNull(n) {
+		return
+	}
+	f, ok := p.mapping(n, "trace", traceFields, "a mapping such as {events: 4096}")
+	if !ok {
+		return
+	}
+	cfg.TraceEvents = DefaultTraceEvents
+	n, at := f.get("events")
+	if n == nil {
+		return
+	}
+	want := fmt.Sprintf("an integer from %d to %d", MinTraceEvents, MaxTraceEvents)
+	v, ok := p.integer(n, at, want)
+	if !ok {
+		return
+	}
+	if v < MinTraceEvents || v > MaxTraceEvents {
+		p.errorf(n, at, "must be %s, got %d", want, v)
+		return
+	}
+	cfg.TraceEvents = int(v)
 }
 
 // The values of the gc field.

@@ -65,6 +65,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 		{[]string{"scheduler"}, schedulerFields},
 		{[]string{"stack"}, stackFields},
 		{[]string{"threads", "[]"}, threadFields},
+		{[]string{"trace"}, traceFields},
 		{[]string{"services"}, servicesFields},
 		{[]string{"services", "semaphores", "[]"}, semaphoreFields},
 		{[]string{"services", "mutexes", "[]"}, mutexFields},
@@ -94,6 +95,8 @@ func TestSchemaMatchesParser(t *testing.T) {
 		{[]string{"threads"}, "maxItems", MaxThreads},
 		{[]string{"threads", "[]", "priority"}, "minimum", MinPriority},
 		{[]string{"threads", "[]", "priority"}, "maximum", MaxPriority},
+		{[]string{"trace", "events"}, "minimum", MinTraceEvents},
+		{[]string{"trace", "events"}, "maximum", MaxTraceEvents},
 		{[]string{"services", "semaphores"}, "maxItems", MaxServices},
 		{[]string{"services", "mutexes"}, "maxItems", MaxServices},
 		{[]string{"services", "queues"}, "maxItems", MaxServices},
@@ -144,6 +147,8 @@ func TestSchemaAgreesOnConfigs(t *testing.T) {
 		"package: p\nthreads: [{name: a}]\nservices: {mutexes: [{name: m}]}\n",
 		"threads: [{name: a}]\n",
 		"package: p\nthreads: [{name: a, stack: 16KB}]\n",
+		"package: p\nthreads: [{name: a}]\ntrace: {events: 8}\n",
+		"package: p\nthreads: [{name: a}]\ntrace: {size: 8}\n",
 	} {
 		if errs := validate(t, root, []byte(bad)); len(errs) == 0 {
 			t.Errorf("the schema accepts %q, which the parser refuses", bad)

@@ -94,6 +94,7 @@ func Files(m *model.Model) ([]File, error) {
 		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
 		Priority:    m.Priorities[0],
 		GCCollect:   m.GCCollect,
+		TraceEvents: m.TraceEvents,
 
 		Services:   m.Services.Any(),
 		Semaphores: len(m.Services.Semaphores) > 0,

@@ -32,6 +32,8 @@ var Reserved = []string{
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "ErrPreemptUnsupported", "ErrPreemptBusy", "ErrTooManyPackages", "ErrSignalReplaced", "PreemptLatency",
 	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrTracing",
+	// The trace recorder (trace.go) and the time accounting of ThreadStats.
+	"WriteTrace", "TraceEventBytes", "Times",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).
@@ -63,6 +65,9 @@ type Model struct {
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
 	Services   Services
+	// TraceEvents is the size of the trace recorder's event ring; 0: no
+	// recorder is generated.
+	TraceEvents int
 	// Go lists the Go releases the package builds with, oldest first: one
 	// file of runtime facts each, selected by build constraints.
 	Go []goversion.Release
@@ -144,6 +149,8 @@ func New(c *config.Config) (*Model, error) {
 		GCCollect: c.GC == config.GCCollect,
 		Guard:     c.Guard,
 		Go:        goversion.Releases,
+
+		TraceEvents: c.TraceEvents,
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)
