@@ -187,6 +187,7 @@ type thread struct {
 
 	switches    uint64
 	activations uint64
+	acct        acct // time accounting (account.go)
 }
 
 // Runtime is one instance of the configured thread set: its own stacks, thread
@@ -209,6 +210,7 @@ type Runtime struct {
 
 	runs      uint64
 	heapBytes uint64
+	clk       clock // converts the accounting's ticks (account.go)
 
 	pre preemptRuntime
 
@@ -261,6 +263,7 @@ func New(fns Threads) (*Runtime, error) {
 		rt.unmapStacks()
 		return nil, err
 	}
+	rt.clk.init()
 	for i := range rt.last {
 		rt.last[i] = 31
 	}
@@ -334,6 +337,7 @@ func (rt *Runtime) Run() error {
 	}
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
+		rt.handover(nil, first)
 		rt.enter(first)
 		rt.gcs.bind()
 		rt.gcSwitch(schedHolder, int8(first.id), &rt.sched, &first.ctx)
@@ -381,6 +385,7 @@ func (rt *Runtime) Yield() error {
 		rt.overflow(cur)
 		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
+	account(cur, next)
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
@@ -515,6 +520,7 @@ type ThreadStats struct {
 	StackHi     uintptr // top of the stack
 	StackSize   uintptr // configured size, guard and canary excluded
 	StackUsed   uintptr // high-water mark since New, from the painted stack
+	Times               // CPU time, ready time, longest wait, preemptions (account.go)
 }
 
 // Stats describes the runtime.
@@ -560,6 +566,7 @@ func (rt *Runtime) Stats() Stats {
 		ts.Switches = t.switches
 		s.Switches += t.switches
 		ts.Activations = t.activations
+		ts.Times = rt.times(t)
 		ts.StackSize = uintptr(threadSpecs[i].stack)
 		if !rt.closed {
 			ts.StackLo = uintptr(unsafe.Pointer(&t.paint[0]))
@@ -614,6 +621,7 @@ func (rt *Runtime) start(t *thread) {
 	t.state = Ready
 	t.activations++
 	rt.ready(t)
+	rt.readied(t, rt.current, true)
 }
 
 // ready adds t to the runnable set and its priority to the levels in use.
@@ -660,6 +668,7 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 		rt.overflow(cur)
 		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
+	rt.handover(cur, next)
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
@@ -719,6 +728,7 @@ func (rt *Runtime) stop(cur *thread, err error) {
 	if rt.err == nil {
 		rt.err = err
 	}
+	rt.handover(cur, nil)
 	rt.current = nil
 	rt.gcSwitch(-1, schedHolder, &cur.ctx, &rt.sched)
 	panic("unreachable: a stopped thread was resumed")
@@ -784,6 +794,7 @@ func (rt *Runtime) finish(t *thread) *thread {
 		rt.svc.timed &^= 1 << j.id // JoinTimeout's deadline
 		j.state = Ready
 		rt.ready(j)
+		rt.readied(j, t, false)
 	}
 	t.joiners = 0
 	if t.err != nil {
@@ -797,9 +808,11 @@ func (rt *Runtime) finish(t *thread) *thread {
 		if err := rt.deadlock(); err != nil {
 			rt.stop(t, err)
 		}
+		rt.handover(t, nil)
 		rt.current = nil
 		return nil
 	}
+	rt.handover(t, next)
 	rt.enter(next)
 	return next
 }

@@ -125,6 +125,11 @@ func (rt *Runtime) wake(t *thread) {
 	rt.svc.timed &^= 1 << t.id // next stays a lower bound
 	t.state = Ready
 	rt.ready(t)
+	waker := rt.current
+	if s.timedOut {
+		waker = nil // the clock woke it
+	}
+	rt.readied(t, waker, false)
 }
 
 // wakeOne wakes the most urgent thread of wait queue q (the first in table
@@ -199,10 +204,19 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
-	for next == nil && rt.svc.timed != 0 {
-		idleWait(rt.svc.next)
-		rt.wakeDue()
-		next = rt.pick()
+	if next == nil && rt.svc.timed != 0 {
+		rt.handover(cur, nil) // the runner waits: cur's CPU time ends here
+		for next == nil && rt.svc.timed != 0 {
+			idleWait(rt.svc.next)
+			rt.wakeDue()
+			next = rt.pick()
+		}
+		if next != nil {
+			// next runs from here. cur's time restarts now too, so that the
+			// switch from cur to next counts no CPU time for it.
+			rt.handover(nil, next)
+			cur.acct.since = next.acct.since
+		}
 	}
 	if next == cur {
 		rt.enter(cur)

@@ -582,6 +582,9 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if next == cur || (!over && next.prio <= cur.prio) {
 		return
 	}
+	if over {
+		cur.acct.preempts++
+	}
 	rt.switchThread(cur, next)
 }
 

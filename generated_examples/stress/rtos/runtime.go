@@ -180,6 +180,7 @@ type thread struct {
 
 	switches    uint64
 	activations uint64
+	acct        acct // time accounting (account.go)
 }
 
 // Runtime is one instance of the configured thread set: its own stacks, thread
@@ -202,6 +203,7 @@ type Runtime struct {
 
 	runs      uint64
 	heapBytes uint64
+	clk       clock // converts the accounting's ticks (account.go)
 
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }
@@ -245,6 +247,7 @@ func New(fns Threads) (*Runtime, error) {
 		rt.unmapStacks()
 		return nil, err
 	}
+	rt.clk.init()
 	for i := range rt.last {
 		rt.last[i] = 31
 	}
@@ -304,6 +307,7 @@ func (rt *Runtime) Run() error {
 	}
 	rt.pending = 0
 	if first := rt.pick(); first != nil {
+		rt.handover(nil, first)
 		rt.enter(first)
 		rt.gcs.bind()
 		rt.gcSwitch(schedHolder, int8(first.id), &rt.sched, &first.ctx)
@@ -345,6 +349,7 @@ func (rt *Runtime) Yield() error {
 		rt.overflow(cur)
 		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
+	account(cur, next)
 	next.switches++
 	rt.last[0] = uint8(next.id)
 	rt.current = next
@@ -479,6 +484,7 @@ type ThreadStats struct {
 	StackHi     uintptr // top of the stack
 	StackSize   uintptr // configured size, guard and canary excluded
 	StackUsed   uintptr // high-water mark since New, from the painted stack
+	Times               // CPU time, ready time, longest wait, preemptions (account.go)
 }
 
 // Stats describes the runtime.
@@ -518,6 +524,7 @@ func (rt *Runtime) Stats() Stats {
 		ts.Switches = t.switches
 		s.Switches += t.switches
 		ts.Activations = t.activations
+		ts.Times = rt.times(t)
 		ts.StackSize = uintptr(threadSpecs[i].stack)
 		if !rt.closed {
 			ts.StackLo = uintptr(unsafe.Pointer(&t.paint[0]))
@@ -567,6 +574,7 @@ func (rt *Runtime) start(t *thread) {
 	t.state = Ready
 	t.activations++
 	rt.ready(t)
+	rt.readied(t, rt.current, true)
 }
 
 // ready adds t to the runnable set.
@@ -610,6 +618,7 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 		rt.overflow(cur)
 		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
+	rt.handover(cur, next)
 	next.switches++
 	rt.last[0] = uint8(next.id)
 	rt.current = next
@@ -667,6 +676,7 @@ func (rt *Runtime) stop(cur *thread, err error) {
 	if rt.err == nil {
 		rt.err = err
 	}
+	rt.handover(cur, nil)
 	rt.current = nil
 	rt.gcSwitch(-1, schedHolder, &cur.ctx, &rt.sched)
 	panic("unreachable: a stopped thread was resumed")
@@ -731,6 +741,7 @@ func (rt *Runtime) finish(t *thread) *thread {
 		j := &rt.threads[bits.TrailingZeros32(m)]
 		j.state = Ready
 		rt.ready(j)
+		rt.readied(j, t, false)
 	}
 	t.joiners = 0
 	if t.err != nil {
@@ -744,9 +755,11 @@ func (rt *Runtime) finish(t *thread) *thread {
 		if err := rt.deadlock(); err != nil {
 			rt.stop(t, err)
 		}
+		rt.handover(t, nil)
 		rt.current = nil
 		return nil
 	}
+	rt.handover(t, next)
 	rt.enter(next)
 	return next
 }

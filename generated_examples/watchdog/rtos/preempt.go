@@ -632,6 +632,9 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) {
 	if rt.keepsCPU(cur, next) {
 		return
 	}
+	if over {
+		cur.acct.preempts++
+	}
 	rt.switchThread(cur, next)
 }
 
