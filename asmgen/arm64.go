@@ -93,7 +93,11 @@ func ARM64(opt Options) *Arch {
 		arm64Enter(exit)
 		a.Funcs = []*Func{sw, run, start, exit}
 	}
-	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
+	tsc := cputicksFunc("the virtual counter (CNTVCT_EL0), which linux lets user code read")
+	tsc.I("MRS", "CNTVCT_EL0", "R0")
+	tsc.I("MOVD", "R0", tsc.Arg("ret"))
+	tsc.I("RET")
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear, tsc)
 	if opt.GC {
 		getg := getgFunc()
 		getg.I("MOVD", "g", "R0")

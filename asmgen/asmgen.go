@@ -413,6 +413,17 @@ func gclearbyteFunc() *Func {
 	}
 }
 
+// cputicksFunc reads a constant-rate CPU counter, the clock of the
+// per-thread time accounting (one read per switch); src says which.
+func cputicksFunc(src string) *Func {
+	return &Func{
+		Name:    "cputicks",
+		Doc:     "cputicks reads " + src + ".",
+		Flags:   "NOSPLIT",
+		Results: []Param{{"ret", "uint64"}},
+	}
+}
+
 // getgFunc and releaseGFunc are the two gc: collect additions.
 
 func getgFunc() *Func {

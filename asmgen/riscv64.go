@@ -93,7 +93,11 @@ func RISCV64(opt Options) *Arch {
 		riscv64Enter(exit)
 		a.Funcs = []*Func{sw, run, start, exit}
 	}
-	a.Funcs = append(a.Funcs, pc, gword, mword, clear)
+	tsc := cputicksFunc("the time CSR (RDTIME), which linux lets user code read")
+	tsc.I("RDTIME", "A0")
+	tsc.I("MOV", "A0", tsc.Arg("ret"))
+	tsc.I("RET")
+	a.Funcs = append(a.Funcs, pc, gword, mword, clear, tsc)
 	if opt.GC {
 		getg := getgFunc()
 		getg.I("MOV", "g", "A0")

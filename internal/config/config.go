@@ -19,6 +19,9 @@
 //	    priority: 3       # optional; 0 (default) to 31, higher is more urgent
 //	    stack: 16KiB      # optional size; default stack.default
 //	    autostart: false  # optional; default true
+//	trace:                # optional; absent: no trace code is generated
+//	  events: 4096        # optional; ring size in events, MinTraceEvents to MaxTraceEvents (default
+//	                      #   4096), or 0: the per-thread time accounting without the recorder
 //	services:             # optional; absent: no service code is generated
 //	  sleep: true         # optional; Sleep and SleepUntil (implied by any service below)
 //	  semaphores:         # counting semaphores
@@ -75,6 +78,10 @@ const (
 	MaxGuard     = 1 << 20   // largest stack.guard size in bytes
 	// MaxConfigSize is the largest config file Parse reads, in bytes.
 	MaxConfigSize = 1 << 20
+
+	MinTraceEvents     = 64      // smallest trace.events
+	MaxTraceEvents     = 1 << 24 // largest trace.events (16 bytes each: 256 MiB)
+	DefaultTraceEvents = 4096    // trace.events when trace is present without it
 )
 
 // TooLarge is the message of the error Parse returns for a config larger
@@ -99,6 +106,11 @@ type Config struct {
 	GuardSize    uint64        // stack.guard as a size in bytes; 0: true, one page of the machine
 	Threads      []Thread      // in config order
 	Services     Services      // the services section; zero when absent
+	// Trace: the trace section is present, so the per-thread time
+	// accounting is generated; TraceEvents is trace.events, the size of the
+	// recorder's event ring (0: accounting only, no recorder).
+	Trace       bool
+	TraceEvents int
 }
 
 // Thread is one green thread of the config.
@@ -195,10 +207,11 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 // Field names allowed at each level, in schema order (also the order in
 // which "did you mean" suggestions are tried).
 var (
-	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "services"}
+	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "trace", "services"}
 	schedulerFields = []string{"time_slice"}
 	stackFields     = []string{"default", "guard"}
 	threadFields    = []string{"name", "priority", "stack", "autostart"}
+	traceFields     = []string{"events"}
 )
 
 const wantDocument = "the config must be a YAML mapping with at least package and threads"
@@ -254,6 +267,7 @@ func (p *parser) parse(data []byte) *Config {
 	gcOK := p.gc(cfg, top)
 	p.stack(cfg, top)
 	p.threads(cfg, top)
+	p.trace(cfg, top)
 	p.services(cfg, top)
 
 	// Cross-checks, using only values that decoded cleanly.
@@ -288,6 +302,33 @@ func (p *parser) parse(data []byte) *Config {
 		}
 	}
 	return cfg
+}
+
+// trace fills cfg.Trace and cfg.TraceEvents.
+func (p *parser) trace(cfg *Config, top fields) {
+	n, _ := top.get("trace")
+	if n == nil || isNull(n) {
+		return
+	}
+	f, ok := p.mapping(n, "trace", traceFields, "a mapping such as {events: 4096}")
+	if !ok {
+		return
+	}
+	cfg.Trace, cfg.TraceEvents = true, DefaultTraceEvents
+	n, at := f.get("events")
+	if n == nil {
+		return
+	}
+	want := fmt.Sprintf("0 (time accounting only) or an integer from %d to %d", MinTraceEvents, MaxTraceEvents)
+	v, ok := p.integer(n, at, want)
+	if !ok {
+		return
+	}
+	if v != 0 && (v < MinTraceEvents || v > MaxTraceEvents) {
+		p.errorf(n, at, "must be %s, got %d", want, v)
+		return
+	}
+	cfg.TraceEvents = int(v)
 }
 
 // The values of the gc field.

@@ -92,6 +92,33 @@ threads:
 		},
 	},
 	{
+		name: "trace with and without events",
+		in:   "package: x\nthreads: [{name: a}]\ntrace: {events: 100}\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads:     []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace: true, TraceEvents: 100,
+		},
+	},
+	{
+		name: "trace without the recorder: time accounting only",
+		in:   "package: x\nthreads: [{name: a}]\ntrace: {events: 0}\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace:   true,
+		},
+	},
+	{
+		name: "empty trace section: the default ring",
+		in:   "package: x\nthreads: [{name: a}]\ntrace: {}\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads:     []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace: true, TraceEvents: DefaultTraceEvents,
+		},
+	},
+	{
 		name: "quoted zero time slice, per-thread stack defaults to stack.default declared after threads",
 		in: `package: x
 threads: [{name: a}, {name: b, stack: 8KiB}]
@@ -307,6 +334,18 @@ var errorTests = []struct {
 			"rtos.yaml:4:15: scheduler.time_slice: time-slice preemption is not supported on arm64 yet; remove scheduler.time_slice or set it to 0 for cooperative scheduling"}},
 	{"time slice not cross-checked with a bad arch", "package: x\narch: [arm46]\nscheduler:\n  time_slice: 10ms\n" + threadsOK, nil, []string{
 		`rtos.yaml:2:8: arch[0]: unknown architecture "arm46" (supported: amd64, arm64)`}},
+
+	// trace.
+	{"trace events out of range", "package: x\ntrace: {events: 10}\n" + threadsOK, nil, []string{
+		"rtos.yaml:2:17: trace.events: must be 0 (time accounting only) or an integer from 64 to 16777216, got 10"}},
+	{"trace events too many", "package: x\ntrace:\n  events: 16777217\n" + threadsOK, nil, []string{
+		"rtos.yaml:3:11: trace.events: must be 0 (time accounting only) or an integer from 64 to 16777216, got 16777217"}},
+	{"trace events not an integer", "package: x\ntrace: {events: 4KiB}\n" + threadsOK, nil, []string{
+		`rtos.yaml:2:17: trace.events: must be 0 (time accounting only) or an integer from 64 to 16777216, got "4KiB"`}},
+	{"trace not a mapping", "package: x\ntrace: true\n" + threadsOK, nil, []string{
+		"rtos.yaml:2:8: trace: must be a mapping such as {events: 4096}, got true"}},
+	{"trace unknown field", "package: x\ntrace: {event: 4096}\n" + threadsOK, nil, []string{
+		`rtos.yaml:2:9: trace.event: unknown field "event"; did you mean "events"?`}},
 
 	// gc.
 	{"gc unknown mode", "package: x\ngc: auto\n" + threadsOK, nil, []string{

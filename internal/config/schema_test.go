@@ -65,6 +65,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 		{[]string{"scheduler"}, schedulerFields},
 		{[]string{"stack"}, stackFields},
 		{[]string{"threads", "[]"}, threadFields},
+		{[]string{"trace"}, traceFields},
 		{[]string{"services"}, servicesFields},
 		{[]string{"services", "semaphores", "[]"}, semaphoreFields},
 		{[]string{"services", "mutexes", "[]"}, mutexFields},
@@ -94,6 +95,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 		{[]string{"threads"}, "maxItems", MaxThreads},
 		{[]string{"threads", "[]", "priority"}, "minimum", MinPriority},
 		{[]string{"threads", "[]", "priority"}, "maximum", MaxPriority},
+
 		{[]string{"services", "semaphores"}, "maxItems", MaxServices},
 		{[]string{"services", "mutexes"}, "maxItems", MaxServices},
 		{[]string{"services", "queues"}, "maxItems", MaxServices},
@@ -105,6 +107,10 @@ func TestSchemaMatchesParser(t *testing.T) {
 		if got, _ := at(root, c.path...)[c.key].(float64); got != c.want {
 			t.Errorf("schema %v %s = %v, the parser's limit is %v", c.path, c.key, got, c.want)
 		}
+	}
+	if ev, _ := at(root, "trace", "events")["anyOf"].([]any); len(ev) != 2 ||
+		ev[1].(map[string]any)["minimum"] != float64(MinTraceEvents) || ev[1].(map[string]any)["maximum"] != float64(MaxTraceEvents) {
+		t.Errorf("schema trace.events %v, the parser takes 0 or %d to %d", ev, MinTraceEvents, MaxTraceEvents)
 	}
 	if got := at(root, "threads", "[]", "name")["pattern"]; got != "^[a-z][a-z0-9_]*$" {
 		t.Errorf("thread name pattern %v", got)
@@ -144,6 +150,8 @@ func TestSchemaAgreesOnConfigs(t *testing.T) {
 		"package: p\nthreads: [{name: a}]\nservices: {mutexes: [{name: m}]}\n",
 		"threads: [{name: a}]\n",
 		"package: p\nthreads: [{name: a, stack: 16KB}]\n",
+		"package: p\nthreads: [{name: a}]\ntrace: {events: 8}\n",
+		"package: p\nthreads: [{name: a}]\ntrace: {size: 8}\n",
 	} {
 		if errs := validate(t, root, []byte(bad)); len(errs) == 0 {
 			t.Errorf("the schema accepts %q, which the parser refuses", bad)

@@ -67,6 +67,8 @@ var runtimeFiles = []struct {
 	{"preempt.go.tmpl", func(f model.Features) bool { return f.Preempt }},
 	{"gcpreempt.go.tmpl", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
+	{"account.go.tmpl", func(f model.Features) bool { return f.Accounting }},
+	{"trace.go.tmpl", func(f model.Features) bool { return f.TraceEvents > 0 }},
 }
 
 func always(model.Features) bool { return true }

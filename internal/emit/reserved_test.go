@@ -30,6 +30,7 @@ services:
   mutexes: [{name: mu, users: [a, b]}]
   queues: [{name: q, capacity: 2, type: int}]
   events: [{name: ev}]
+trace: {events: 64}
 `
 	configs := []string{
 		all,

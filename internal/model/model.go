@@ -32,6 +32,8 @@ var Reserved = []string{
 	"DeadlockError", "LayoutError", "ErrNotInThread", "ErrJoinSelf", "ErrThreadActive", "ErrRunning",
 	"ErrClosed", "ErrNoSuchThread", "ErrRace", "TimeSlice", "ErrPreemptUnsupported", "ErrPreemptBusy", "ErrTooManyPackages", "ErrSignalReplaced", "PreemptLatency",
 	"Check", "SetTimeSlice", "Latency", "GCModeError", "ErrTracing",
+	// The trace recorder (trace.go) and the time accounting of ThreadStats.
+	"WriteTrace", "TraceEventBytes", "Times",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).
@@ -144,6 +146,11 @@ type Features struct {
 	Mutexes    bool
 	Queues     bool
 	Events     bool
+	// Accounting: per-thread time accounting (Stats().Threads[i].Times),
+	// generated with the trace section: it reads a clock at every switch.
+	// TraceEvents is the size of the recorder's event ring; 0: no recorder.
+	Accounting  bool
+	TraceEvents int
 }
 
 // New builds the model of a valid config.
@@ -156,6 +163,7 @@ func New(c *config.Config) (*Model, error) {
 		Package:   c.Package,
 		TimeSlice: c.TimeSlice,
 		Go:        goversion.Releases,
+
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)
@@ -213,6 +221,8 @@ func New(c *config.Config) (*Model, error) {
 		Mutexes:     len(m.Services.Mutexes) > 0,
 		Queues:      len(m.Services.Queues) > 0,
 		Events:      len(m.Services.Events) > 0,
+		Accounting:  c.Trace,
+		TraceEvents: c.TraceEvents,
 	}
 	if c.Guard {
 		m.Features.GuardSize = c.GuardSize

@@ -33,6 +33,9 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
+// cputicks reads the virtual counter (CNTVCT_EL0), which linux lets user code read.
+func cputicks() uint64
+
 // getg returns the running goroutine's g.
 func getg() *gobj
 

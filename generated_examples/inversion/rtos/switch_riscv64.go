@@ -32,6 +32,9 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
+// cputicks reads the time CSR (RDTIME), which linux lets user code read.
+func cputicks() uint64
+
 // getg returns the running goroutine's g.
 func getg() *gobj
 

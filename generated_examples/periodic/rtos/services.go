@@ -199,10 +199,12 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
-	for next == nil && rt.svc.timed != 0 {
-		idleWait(rt.svc.next)
-		rt.wakeDue()
-		next = rt.pick()
+	if next == nil && rt.svc.timed != 0 {
+		for next == nil && rt.svc.timed != 0 {
+			idleWait(rt.svc.next)
+			rt.wakeDue()
+			next = rt.pick()
+		}
 	}
 	if next == cur {
 		rt.enter(cur)

@@ -124,6 +124,16 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVB	$0, (CX)(AX*1)
 	RET
 
+// func cputicks() uint64
+// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
+// fence would double its cost), about 12 ns on the benchmark machine.
+TEXT ·cputicks(SB), NOSPLIT, $0-8
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
 // func getg() *gobj
 // getg returns the running goroutine's g.
 TEXT ·getg(SB), NOSPLIT, $0-8
