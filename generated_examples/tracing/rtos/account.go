@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Times is a thread's time accounting, always on: it answers "is my thread
-// starved" without a trace. Every figure covers all Runs since New.
+// Times is a thread's time accounting (generated with the config's trace
+// section): it answers "is my thread starved" without a trace. Every figure
+// covers all Runs since New.
 type Times struct {
 	// CPUTime is the time the thread ran (had the CPU), in all.
 	CPUTime time.Duration
