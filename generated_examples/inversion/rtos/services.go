@@ -302,19 +302,9 @@ func (rt *Runtime) SleepUntil(t time.Time) error {
 // JoinTimeout is Join with a timeout (Forever: none; 0: do not wait): it
 // returns ErrTimeout when thread id has not finished in time.
 func (rt *Runtime) JoinTimeout(id ThreadID, timeout time.Duration) error {
-	cur := rt.self()
-	if cur == nil {
-		return ErrNotInThread
-	}
-	if int(id) >= NumThreads {
-		return ErrNoSuchThread
-	}
-	if id == cur.id {
-		return ErrJoinSelf
-	}
-	t := &rt.threads[id]
-	if t.state == Finished || t.state == Inactive {
-		return nil
+	cur, t, err := rt.joinable(id)
+	if t == nil {
+		return err
 	}
 	if timeout == 0 {
 		return ErrTimeout

@@ -431,19 +431,9 @@ func (rt *Runtime) Self() (ThreadID, error) {
 // Join blocks the calling thread until thread id has finished. It returns at
 // once when id is not active.
 func (rt *Runtime) Join(id ThreadID) error {
-	cur := rt.self()
-	if cur == nil {
-		return ErrNotInThread
-	}
-	if int(id) >= NumThreads {
-		return ErrNoSuchThread
-	}
-	if id == cur.id {
-		return ErrJoinSelf
-	}
-	t := &rt.threads[id]
-	if t.state == Finished || t.state == Inactive {
-		return nil
+	cur, t, err := rt.joinable(id)
+	if t == nil {
+		return err
 	}
 	if err := rt.mayBlock(cur); err != nil {
 		return err
@@ -454,6 +444,26 @@ func (rt *Runtime) Join(id ThreadID) error {
 	rt.unready(cur)
 	rt.switchAway(cur)
 	return nil
+}
+
+// joinable checks a Join of thread id by the calling thread: it returns the
+// caller and the thread to wait for, or a nil thread and the error to
+// return (nil when id has finished or was never started).
+func (rt *Runtime) joinable(id ThreadID) (cur, t *thread, err error) {
+	cur = rt.self()
+	switch {
+	case cur == nil:
+		return nil, nil, ErrNotInThread
+	case int(id) >= NumThreads:
+		return nil, nil, ErrNoSuchThread
+	case id == cur.id:
+		return nil, nil, ErrJoinSelf
+	}
+	t = &rt.threads[id]
+	if t.state == Finished || t.state == Inactive {
+		return nil, nil, nil
+	}
+	return cur, t, nil
 }
 
 // Activate starts thread id in its slot afresh. Before Run (or between runs) it
