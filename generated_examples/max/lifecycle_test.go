@@ -207,3 +207,37 @@ func TestAbandonedAfterError(t *testing.T) {
 		t.Error("t01's deferred call did not run in the second Run")
 	}
 }
+// gcDeep calls runtime.GC with at least n KiB of the thread's stack in use.
+//
+//go:noinline
+func gcDeep(n int) byte {
+	var pad [1024]byte
+	pad[n%1024] = byte(n)
+	if n > 0 {
+		return gcDeep(n-1) + pad[0]
+	}
+	runtime.GC()
+	return pad[0]
+}
+
+// TestGCDuringRunReported: a collection while Run is active (gc: pause)
+// is not supported. Usually it kills the process (it shrinks the goroutine's
+// stack, which is a thread's: "stack size not a power of 2"); when the
+// thread uses a quarter of its stack or more, the collector leaves the stack
+// alone and the process lives on, with objects that only a suspended
+// thread referred to possibly freed. Run must report that collection.
+func TestGCDuringRunReported(t *testing.T) {
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		gcDeep(8) // 8 KiB of 16
+	})
+	activate(t, rt, rtos.T00)
+	if err := rt.Run(); !errors.Is(err, rtos.ErrGCDuringRun) {
+		t.Errorf("Run = %v, want ErrGCDuringRun", err)
+	}
+	rt2 := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {})
+	activate(t, rt2, rtos.T00)
+	if err := rt2.Run(); err != nil {
+		t.Errorf("a Run without a collection: %v", err)
+	}
+}
+

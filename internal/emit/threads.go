@@ -134,8 +134,13 @@ The garbage collector is paused while Run is active and restored when Run
 returns, because it would not see objects that only a suspended thread's
 stack refers to. Thread bodies should therefore not allocate in steady state
 (Stats reports the bytes allocated during Run), and calling runtime.GC or
-debug.FreeOSMemory elsewhere in the program while Run is active is not
-supported (gc: collect in the config lifts this).
+debug.FreeOSMemory anywhere in the program, a thread included, while Run is
+active is not supported (gc: collect in the config lifts this): the
+collection tries to shrink the stack of the goroutine in Run, which is a
+thread's stack at that moment, and the process dies with "fatal error:
+stack size not a power of 2". When that thread uses a quarter of its stack
+or more, the stack is left alone, the collection may free objects that only
+a suspended thread refers to, and Run returns ErrGCDuringRun.
 `)
 	}
 	b.WriteString(`

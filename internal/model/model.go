@@ -35,7 +35,7 @@ var Reserved = []string{
 	// The trace recorder (trace.go) and the time accounting of ThreadStats.
 	"WriteTrace", "TraceEventBytes", "Times",
 	// Methods of Runtime: a service name becomes a method that returns the service.
-	"Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
+	"ErrGCDuringRun", "Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
 	// The services API (services.go).
 	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events",
 	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",

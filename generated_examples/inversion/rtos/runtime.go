@@ -307,7 +307,7 @@ func (rt *Runtime) Run() error {
 	// stack shrink pending for its next preemption, which would then find
 	// it on a green stack. With stack shrinking off (New) nothing sets it again.
 	gclearbyte(gPreemptShrink)
-	allocs := heapAllocs()
+	allocs, _ := runMetrics()
 
 	rt.err = nil
 	rt.runs++
@@ -338,7 +338,8 @@ func (rt *Runtime) Run() error {
 			t.state = Abandoned
 		}
 	}
-	rt.heapBytes = heapAllocs() - allocs
+	allocsEnd, _ := runMetrics()
+	rt.heapBytes = allocsEnd - allocs
 	err = rt.err
 	rt.err = nil
 	return err
@@ -846,11 +847,17 @@ func (rt *Runtime) finish(t *thread) *thread {
 	return next
 }
 
-func heapAllocs() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+// runMetrics returns the heap bytes the program has allocated and the
+// collections completed so far. One read costs about a microsecond; Run
+// reads it at its start and end.
+func runMetrics() (allocs, cycles uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		allocs = s[0].Value.Uint64()
 	}
-	return s[0].Value.Uint64()
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		cycles = s[1].Value.Uint64()
+	}
+	return allocs, cycles
 }

@@ -77,6 +77,14 @@ var (
 	ErrClosed = errors.New(errPrefix + "runtime is closed")
 	// ErrNoSuchThread: a ThreadID outside 0..NumThreads-1.
 	ErrNoSuchThread = errors.New(errPrefix + "no such thread")
+	// ErrGCDuringRun: a garbage collection completed while Run was active
+	// with the collector paused (gc: pause), forced by runtime.GC or
+	// debug.FreeOSMemory somewhere in the program. The collector did not see
+	// the suspended threads' stacks, so objects only they referred to may
+	// have been freed. Run returns it (joined to its own error, if any) when
+	// the process survived the collection; usually it does not (see the
+	// package doc).
+	ErrGCDuringRun = errors.New(errPrefix + "a garbage collection ran during Run with the collector paused (gc: pause): objects only a suspended thread referred to may have been freed")
 	// ErrRace: the race detector keeps a shadow call stack per goroutine that
 	// stack switching inside one goroutine would corrupt.
 	ErrRace = errors.New(errPrefix + "green threads cannot run under the race detector")
@@ -306,7 +314,7 @@ func (rt *Runtime) Run() error {
 	// stack shrink pending for its next preemption, which would then find
 	// it on a green stack. With the collector paused nothing sets it again.
 	gclearbyte(gPreemptShrink)
-	allocs := heapAllocs()
+	allocs, cycles := runMetrics()
 	if err := rt.startPreempt(); err != nil {
 		return err
 	}
@@ -341,12 +349,18 @@ func (rt *Runtime) Run() error {
 		}
 	}
 	rt.tr.ended(rt)
-	rt.heapBytes = heapAllocs() - allocs
+	allocsEnd, cyclesEnd := runMetrics()
+	rt.heapBytes = allocsEnd - allocs
 	if err := rt.stopPreempt(); err != nil && rt.err == nil {
 		rt.err = err
 	}
 	err = rt.err
 	rt.err = nil
+	if cyclesEnd != cycles {
+		// Nothing in the runtime starts a collection while it is paused:
+		// someone forced one, and the process happened to survive it.
+		err = errors.Join(err, ErrGCDuringRun)
+	}
 	return err
 }
 
@@ -878,11 +892,17 @@ func gcResume() {
 	}
 }
 
-func heapAllocs() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+// runMetrics returns the heap bytes the program has allocated and the
+// collections completed so far. One read costs about a microsecond; Run
+// reads it at its start and end.
+func runMetrics() (allocs, cycles uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		allocs = s[0].Value.Uint64()
 	}
-	return s[0].Value.Uint64()
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		cycles = s[1].Value.Uint64()
+	}
+	return allocs, cycles
 }
