@@ -2,9 +2,10 @@
 // Go declarations that go with it, from one description per function, so that
 // frame sizes and name+offset(FP) operands cannot drift from the Go side.
 //
-// An architecture emitter (amd64.go, arm64.go, riscv64.go) describes each function as a Func: its
-// Go signature, frame size, flags and instructions. File renders the .s file;
-// Decls renders the matching Go file with jennifer.
+// An architecture emitter (amd64.go, arm64.go, riscv64.go) describes each
+// function as a Func: its Go signature, frame size, flags and body, a list of
+// typed nodes (instructions, labels, comments, blank lines). File renders the
+// .s file with one printer; Decls renders the matching Go file with jennifer.
 package asmgen
 
 import (
@@ -37,9 +38,35 @@ type Func struct {
 	Results  []Param
 	NoEscape bool // add //go:noescape to the declaration
 
-	body []string
+	// Body is the function's code, printed line by line by File.
+	Body []Node
 	errs []string
 }
+
+// A Node is one line of a function body: *Instr, Label, Comment or Blank.
+type Node interface{ node() }
+
+// Instr is one instruction: its op, its operands in the assembler's order
+// (sources first, destination last) and an optional end-of-line comment.
+type Instr struct {
+	Op   string
+	Args []string
+	Note string // end-of-line comment, without //
+}
+
+// Label is a branch target.
+type Label string
+
+// Comment is a comment on lines of its own; it may span several lines.
+type Comment string
+
+// Blank is an empty line.
+type Blank struct{}
+
+func (*Instr) node()  {}
+func (Label) node()   {}
+func (Comment) node() {}
+func (Blank) node()   {}
 
 // ArgSize is the size of the arguments and results in bytes.
 func (f *Func) ArgSize() int { return wordSize * (len(f.Params) + len(f.Results)) }
@@ -55,22 +82,53 @@ func (f *Func) Arg(name string) string {
 	return name + "+?(FP)"
 }
 
-// I appends one instruction.
-func (f *Func) I(op string, operands ...string) {
-	line := "\t" + op
-	if len(operands) > 0 {
-		line += "\t" + strings.Join(operands, ", ")
-	}
-	f.body = append(f.body, line)
+// I appends one instruction and returns it, for C to add a comment to.
+func (f *Func) I(op string, operands ...string) *Instr {
+	in := &Instr{Op: op, Args: operands}
+	f.Body = append(f.Body, in)
+	return in
+}
+
+// C sets the end-of-line comment of in.
+func (in *Instr) C(note string) *Instr {
+	in.Note = note
+	return in
 }
 
 // Label appends a label.
-func (f *Func) Label(name string) { f.body = append(f.body, name+":") }
+func (f *Func) Label(name string) { f.Body = append(f.Body, Label(name)) }
 
-// Comment appends a comment line inside the body.
-func (f *Func) Comment(text string) {
-	for _, l := range strings.Split(text, "\n") {
-		f.body = append(f.body, "\t// "+l)
+// Comment appends a comment on lines of its own (one per line of text).
+func (f *Func) Comment(text string) { f.Body = append(f.Body, Comment(text)) }
+
+// Blank appends an empty line.
+func (f *Func) Blank() { f.Body = append(f.Body, Blank{}) }
+
+// printBody prints the nodes of a function body, one line each (a Comment
+// one line per line of its text).
+func printBody(b *bytes.Buffer, body []Node) {
+	for _, n := range body {
+		switch n := n.(type) {
+		case *Instr:
+			b.WriteString("\t" + n.Op)
+			if len(n.Args) > 0 {
+				b.WriteString("\t" + strings.Join(n.Args, ", "))
+			}
+			if n.Note != "" {
+				b.WriteString("\t// " + n.Note)
+			}
+		case Label:
+			b.WriteString(string(n) + ":")
+		case Comment:
+			for i, l := range strings.Split(string(n), "\n") {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				b.WriteString("\t// " + l)
+			}
+		case Blank:
+		}
+		b.WriteString("\n")
 	}
 }
 
@@ -200,9 +258,7 @@ func File(a *Arch, header string) ([]byte, error) {
 			fmt.Fprintf(&b, "// %s\n", l)
 		}
 		fmt.Fprintf(&b, "TEXT ·%s(SB), %s, $%d-%d\n", f.Name, f.Flags, f.Frame, f.ArgSize())
-		for _, l := range f.body {
-			b.WriteString(l + "\n")
-		}
+		printBody(&b, f.Body)
 	}
 	for _, g := range a.Globals {
 		b.WriteString("\n" + g + "\n")

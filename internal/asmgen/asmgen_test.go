@@ -75,9 +75,9 @@ func TestSwitchToIsFramelessLeaf(t *testing.T) {
 			if f.Frame != 0 {
 				t.Errorf("%s: switchTo has a $%d frame", arch, f.Frame)
 			}
-			for _, l := range f.body {
-				if op := strings.Fields(l); len(op) > 0 && (op[0] == "CALL" || op[0] == "BL" || op[0] == "JAL") {
-					t.Errorf("%s: switchTo is not a leaf: %s", arch, strings.TrimSpace(l))
+			for _, n := range f.Body {
+				if in, ok := n.(*Instr); ok && (in.Op == "CALL" || in.Op == "BL" || in.Op == "JAL") {
+					t.Errorf("%s: switchTo is not a leaf: %s %s", arch, in.Op, strings.Join(in.Args, ", "))
 				}
 			}
 		}
