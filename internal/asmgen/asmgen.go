@@ -10,23 +10,71 @@ package asmgen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"slices"
+	"go/types"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
 
-// Param is one argument or result of an assembly function. Type is a Go type
-// of the generated package that is one word wide: "uintptr", "uint64",
-// "*context" or "*gobj".
+// Param is one argument or result of an assembly function. Type is a Go
+// type of the generated package: a predeclared basic type ("uintptr",
+// "uint32", "bool", ...) or a pointer ("*context", "*gobj").
 type Param struct {
 	Name string
 	Type string
 }
 
-// size of every supported Param type on the 64-bit targets gthreadgen emits.
-const wordSize = 8
+// paramType is the go/types type of a Param's Type, for its size and
+// alignment: a pointer's are the same whatever it points to.
+func paramType(t string) (types.Type, error) {
+	if strings.HasPrefix(t, "*") {
+		return types.Typ[types.UnsafePointer], nil
+	}
+	if tn, ok := types.Universe.Lookup(t).(*types.TypeName); ok {
+		if b, ok := tn.Type().(*types.Basic); ok {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("unsupported parameter type %q", t)
+}
+
+// layout returns the FP offset of every parameter and result of f and their
+// total size, the argument size of its TEXT line, for the target of sizes.
+// It lays them out as the gc compiler does and go vet's asmdecl checks
+// (cmd/vendor/golang.org/x/tools/go/analysis/passes/asmdecl in the Go
+// tree): each at the next offset aligned for its type, the results from the
+// next offset aligned to the largest alignment (an int64's), no padding at
+// the end.
+func (f *Func) layout(sizes types.Sizes) (map[string]int, int, error) {
+	offs := map[string]int{}
+	off := 0
+	place := func(ps []Param) error {
+		for _, p := range ps {
+			t, err := paramType(p.Type)
+			if err != nil {
+				return fmt.Errorf("%s: %s: %v", f.Name, p.Name, err)
+			}
+			off = align(off, int(sizes.Alignof(t)))
+			offs[p.Name] = off
+			off += int(sizes.Sizeof(t))
+		}
+		return nil
+	}
+	if err := place(f.Params); err != nil {
+		return nil, 0, err
+	}
+	if len(f.Results) > 0 {
+		off = align(off, int(sizes.Alignof(types.Typ[types.Int64])))
+	}
+	if err := place(f.Results); err != nil {
+		return nil, 0, err
+	}
+	return offs, off, nil
+}
+
+func align(off, a int) int { return (off + a - 1) / a * a }
 
 // Func is one TEXT symbol and its Go declaration.
 type Func struct {
@@ -40,7 +88,6 @@ type Func struct {
 
 	// Body is the function's code, printed line by line by File.
 	Body []Node
-	errs []string
 }
 
 // A Node is one line of a function body: *Instr, Label, Comment or Blank.
@@ -50,9 +97,18 @@ type Node interface{ node() }
 // (sources first, destination last) and an optional end-of-line comment.
 type Instr struct {
 	Op   string
-	Args []string
+	Args []Operand
 	Note string // end-of-line comment, without //
 }
+
+// An Operand is a string, written as the assembler reads it ("AX",
+// "8(SP)", "$const_stackPreempt"), or an Arg.
+type Operand = any
+
+// Arg is an operand that names a parameter or result of the function: the
+// printer writes it name+offset(FP), with the offset from the target's
+// sizes (see layout).
+type Arg string
 
 // Label is a branch target.
 type Label string
@@ -68,22 +124,12 @@ func (Label) node()   {}
 func (Comment) node() {}
 func (Blank) node()   {}
 
-// ArgSize is the size of the arguments and results in bytes.
-func (f *Func) ArgSize() int { return wordSize * (len(f.Params) + len(f.Results)) }
-
-// Arg returns the FP operand of a parameter or result: "from+0(FP)".
-func (f *Func) Arg(name string) string {
-	for i, p := range slices.Concat(f.Params, f.Results) {
-		if p.Name == name {
-			return fmt.Sprintf("%s+%d(FP)", name, i*wordSize)
-		}
-	}
-	f.errs = append(f.errs, fmt.Sprintf("%s has no argument %q", f.Name, name))
-	return name + "+?(FP)"
-}
+// Arg returns the operand of a parameter or result, printed as
+// "from+0(FP)". File reports a name that is neither.
+func (f *Func) Arg(name string) Arg { return Arg(name) }
 
 // I appends one instruction and returns it, for C to add a comment to.
-func (f *Func) I(op string, operands ...string) *Instr {
+func (f *Func) I(op string, operands ...Operand) *Instr {
 	in := &Instr{Op: op, Args: operands}
 	f.Body = append(f.Body, in)
 	return in
@@ -104,15 +150,31 @@ func (f *Func) Comment(text string) { f.Body = append(f.Body, Comment(text)) }
 // Blank appends an empty line.
 func (f *Func) Blank() { f.Body = append(f.Body, Blank{}) }
 
-// printBody prints the nodes of a function body, one line each (a Comment
-// one line per line of its text).
-func printBody(b *bytes.Buffer, body []Node) {
-	for _, n := range body {
+// printBody prints the nodes of f's body, one line each (a Comment one line
+// per line of its text), with the FP offsets offs of its arguments.
+func printBody(b *bytes.Buffer, f *Func, offs map[string]int) error {
+	var errs []error
+	for _, n := range f.Body {
 		switch n := n.(type) {
 		case *Instr:
 			b.WriteString("\t" + n.Op)
-			if len(n.Args) > 0 {
-				b.WriteString("\t" + strings.Join(n.Args, ", "))
+			var args []string
+			for _, a := range n.Args {
+				switch a := a.(type) {
+				case string:
+					args = append(args, a)
+				case Arg:
+					off, ok := offs[string(a)]
+					if !ok {
+						errs = append(errs, fmt.Errorf("%s has no argument %q", f.Name, a))
+					}
+					args = append(args, fmt.Sprintf("%s+%d(FP)", a, off))
+				default:
+					errs = append(errs, fmt.Errorf("%s: %s: operand %v is a %T", f.Name, n.Op, a, a))
+				}
+			}
+			if len(args) > 0 {
+				b.WriteString("\t" + strings.Join(args, ", "))
 			}
 			if n.Note != "" {
 				b.WriteString("\t// " + n.Note)
@@ -130,6 +192,7 @@ func printBody(b *bytes.Buffer, body []Node) {
 		}
 		b.WriteString("\n")
 	}
+	return errors.Join(errs...)
 }
 
 // Arch is one architecture's emitter.
@@ -236,6 +299,10 @@ func Archs() map[string]func(Options) *Arch {
 
 // File renders the assembly file of a, with header as its first line(s).
 func File(a *Arch, header string) ([]byte, error) {
+	sizes := types.SizesFor("gc", a.GOARCH)
+	if sizes == nil {
+		return nil, fmt.Errorf("asmgen: unknown GOARCH %q", a.GOARCH)
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\n", header)
 	b.WriteString("#include \"textflag.h\"\n#include \"funcdata.h\"\n#include \"go_asm.h\"\n")
@@ -249,22 +316,28 @@ func File(a *Arch, header string) ([]byte, error) {
 			}
 		}
 	}
-	var errs []string
+	var errs []error
 	for _, f := range a.Funcs {
-		errs = append(errs, f.errs...)
+		offs, size, err := f.layout(sizes)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "// %s\n", signature(f))
 		for _, l := range strings.Split(f.Doc, "\n") {
 			fmt.Fprintf(&b, "// %s\n", l)
 		}
-		fmt.Fprintf(&b, "TEXT ·%s(SB), %s, $%d-%d\n", f.Name, f.Flags, f.Frame, f.ArgSize())
-		printBody(&b, f.Body)
+		fmt.Fprintf(&b, "TEXT ·%s(SB), %s, $%d-%d\n", f.Name, f.Flags, f.Frame, size)
+		if err := printBody(&b, f, offs); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, g := range a.Globals {
 		b.WriteString("\n" + g + "\n")
 	}
-	if errs != nil {
-		return nil, fmt.Errorf("asmgen: %s", strings.Join(errs, "; "))
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("asmgen: %w", err)
 	}
 	return b.Bytes(), nil
 }

@@ -55,7 +55,7 @@ func TestFileAndDecls(t *testing.T) {
 func TestUnknownArgument(t *testing.T) {
 	f := &Func{Name: "f", Flags: "NOSPLIT", Params: []Param{{"x", "uintptr"}}}
 	f.I("MOVQ", f.Arg("y"), "AX")
-	if _, err := File(&Arch{Funcs: []*Func{f}}, "// h"); err == nil || !strings.Contains(err.Error(), `f has no argument "y"`) {
+	if _, err := File(&Arch{GOARCH: "amd64", Funcs: []*Func{f}}, "// h"); err == nil || !strings.Contains(err.Error(), `f has no argument "y"`) {
 		t.Errorf("File: %v", err)
 	}
 }
@@ -77,7 +77,7 @@ func TestSwitchToIsFramelessLeaf(t *testing.T) {
 			}
 			for _, n := range f.Body {
 				if in, ok := n.(*Instr); ok && (in.Op == "CALL" || in.Op == "BL" || in.Op == "JAL") {
-					t.Errorf("%s: switchTo is not a leaf: %s %s", arch, in.Op, strings.Join(in.Args, ", "))
+					t.Errorf("%s: switchTo is not a leaf: %s %v", arch, in.Op, in.Args)
 				}
 			}
 		}
