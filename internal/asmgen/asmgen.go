@@ -208,12 +208,9 @@ type Arch struct {
 	// functions.
 	Globals []string
 
-	// For the tests, which run the stackguard0 sequence on its own: the
-	// word move, the register switchTo holds the incoming context in, and
-	// the sequence itself with g in the given register.
-	mov   string
-	toReg string
-	guard func(f *Func, g string)
+	// isa is what the shared functions were written from; the tests run
+	// its stackguard0 sequence on its own.
+	isa *isa
 }
 
 // Const is a documented Go constant.
@@ -415,8 +412,8 @@ func comment(f *jen.File, text string) {
 	}
 }
 
-// The functions every switcher provides, declared once: each architecture
-// writes their bodies.
+// The functions every switcher provides, declared once; switcher.go writes
+// their bodies from each architecture's isa.
 
 func switchToFunc(gc bool) *Func {
 	f := &Func{
@@ -504,10 +501,11 @@ func threadExitFunc(reg string) *Func {
 	}
 }
 
-func threadStartPCFunc() *Func {
+// pcFunc is the function that returns the address of the function fn.
+func pcFunc(fn string) *Func {
 	return &Func{
-		Name:    "threadStartPC",
-		Doc:     "threadStartPC returns the address of threadStart.",
+		Name:    fn + "PC",
+		Doc:     fn + "PC returns the address of " + fn + ".",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "uintptr"}},
 	}

@@ -84,6 +84,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	CALL	·threadEntered(SB)
 	MOVQ	8(SP), DX
 	MOVQ	DX, 0(SP)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
 	CALL	·threadMain(SB)
 	UNDEF
 

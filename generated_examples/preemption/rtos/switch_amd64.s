@@ -84,6 +84,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	CALL	·threadEntered(SB)
 	MOVQ	8(SP), DX
 	MOVQ	DX, 0(SP)
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
 	CALL	·threadMain(SB)
 	UNDEF
 
@@ -365,7 +367,9 @@ TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 	NO_LOCAL_POINTERS
 	PUSHQ	BP
 	MOVQ	SP, BP
+	// Save flags before anything clobbers them.
 	PUSHFQ
+	// The frame: runtime.asyncPreempt's, 14 registers below the flags.
 	ADJSP	$112
 	NOP	SP
 	MOVQ	AX, 0(SP)
