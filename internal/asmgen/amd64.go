@@ -122,6 +122,9 @@ func amd64Preempt(a *Arch, opt Options) {
 			"C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards\n" +
 			"what is not one of this package's timers to the previous handler.",
 		Flags: "NOSPLIT|NOFRAME",
+		// RDTSC writes AX and DX, SYSCALL AX, CX and R11.
+		Clobbers:    []string{"AX", "CX", "DX", "R11"},
+		ClobberNote: "and when it forwards the signal, what the next handler clobbers",
 	}
 	h.I("CMPL", siCode+"(SI)", siTimer)
 	h.I("JNE", "forward")
@@ -378,6 +381,9 @@ func amd64Preempt(a *Arch, opt Options) {
 		Name:  "sigReturn",
 		Doc:   "sigReturn is the handler's restorer: rt_sigreturn.",
 		Flags: "NOSPLIT|NOFRAME",
+		// SYSCALL writes CX and R11.
+		Clobbers:    []string{"CX", "R11"},
+		ClobberNote: "it does not return: rt_sigreturn restores the interrupted registers",
 	}
 	ret.I("MOVQ", sysSigreturn, "AX")
 	ret.I("SYSCALL")
@@ -422,7 +428,9 @@ func amd64Trampoline(gc bool) *Func {
 		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
 			"instruction had called it. It saves every register and the XSAVE area,\n" +
 			"calls preempted, restores everything and returns to the instruction.",
-		Flags: "NOSPLIT|NOFRAME",
+		Flags:       "NOSPLIT|NOFRAME",
+		Preserves:   true,
+		ClobberNote: "it restores every register, the flags and the XSAVE state",
 	}
 	// The frame above SP: the saved registers from base; the XSAVE area and
 	// the state the handler left are at xsave and state.
@@ -484,7 +492,9 @@ func amd64Trampoline(gc bool) *Func {
 // amd64PreemptStub is the function the trampoline of gc: collect calls.
 func amd64PreemptStub() *Func {
 	stub := &Func{
-		Name: "preemptStub",
+		Clobbers:    []string{"all"},
+		ClobberNote: "it calls Go code; preemptTrampoline restores them",
+		Name:        "preemptStub",
 		Doc: "preemptStub calls preempted(AX) with runtime.asyncPreempt's return address\n" +
 			"(asyncPreemptRet) in its own return-address slot, so that every unwinder\n" +
 			"takes the trampoline's frame for asyncPreempt's; it puts its real return\n" +
@@ -522,6 +532,8 @@ func amd64PreemptHelpers(a *Arch) {
 		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled state components\n(CPUID leaf 0xD, sub-leaf 0, EBX).",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "uintptr"}},
+		// CPUID writes AX, BX, CX and DX.
+		Clobbers: []string{"BX", "DX"},
 	}
 	xs.I("MOVL", "$0xd", "AX")
 	xs.I("MOVL", "$0", "CX")
@@ -535,6 +547,8 @@ func amd64PreemptHelpers(a *Arch) {
 		Doc:     "cputicks reads the time-stamp counter.",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "uint64"}},
+		// RDTSC writes AX and DX.
+		Clobbers: []string{"AX", "DX"},
 	}
 	tsc.I("RDTSC")
 	tsc.I("SHLQ", "$32", "DX")

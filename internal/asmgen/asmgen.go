@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"go/types"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -85,6 +87,16 @@ type Func struct {
 	Params   []Param
 	Results  []Param
 	NoEscape bool // add //go:noescape to the declaration
+
+	// The registers the function clobbers, printed above TEXT as
+	// "// Clobbers: ...": the destination operands of the body (see
+	// written), and Clobbers, the registers it writes otherwise (RDTSC's DX,
+	// CPUID's BX) or "all" for one that calls Go code. ClobberNote, when
+	// set, says why, in parentheses after them. Preserves says the function
+	// gives back every register it writes: the line then says "none".
+	Clobbers    []string
+	ClobberNote string
+	Preserves   bool
 
 	// Body is the function's code, printed line by line by File.
 	Body []Node
@@ -325,6 +337,9 @@ func File(a *Arch, header string) ([]byte, error) {
 		for _, l := range strings.Split(f.Doc, "\n") {
 			fmt.Fprintf(&b, "// %s\n", l)
 		}
+		if cl := clobbers(a.GOARCH, f); cl != "" {
+			fmt.Fprintf(&b, "//\n// Clobbers: %s\n", cl)
+		}
 		fmt.Fprintf(&b, "TEXT ·%s(SB), %s, $%d-%d\n", f.Name, f.Flags, f.Frame, size)
 		if err := printBody(&b, f, offs); err != nil {
 			errs = append(errs, err)
@@ -564,4 +579,89 @@ func releaseGFunc(store string) *Func {
 		Flags:  "NOSPLIT",
 		Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
 	}
+}
+
+// registers lists each architecture's general registers in the order a
+// Clobbers line names them. An operand that is none of them (memory, a
+// constant, a label, g, ZERO) is no register write.
+var registers = map[string][]string{
+	"amd64": {"AX", "BX", "CX", "DX", "SI", "DI", "BP", "SP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"},
+	"arm64": {"R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+		"R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26", "R27", "R29", "R30", "RSP"},
+	"riscv64": {"RA", "X2", "A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "T0", "T1", "T2", "T3", "T4", "T5", "T6"},
+}
+
+// written returns the register in writes, "" if none: the last operand of
+// every instruction but the ones that only read it (compares, branches,
+// calls, pushes). Implicit writes (RDTSC, CPUID, SYSCALL, CMPXCHGQ's AX, a
+// CALL's callee) are the Func's to state in Clobbers.
+func written(goarch string, in *Instr) string {
+	if len(in.Args) == 0 {
+		return ""
+	}
+	op := in.Op
+	switch goarch {
+	case "amd64":
+		if strings.HasPrefix(op, "CMP") && !strings.HasPrefix(op, "CMPXCHG") ||
+			strings.HasPrefix(op, "J") || strings.HasPrefix(op, "TEST") {
+			return ""
+		}
+	case "arm64", "riscv64":
+		if op == "CMP" || op == "CBZ" || op == "CBNZ" || strings.HasPrefix(op, "B") {
+			return ""
+		}
+	}
+	switch op {
+	case "CALL", "JMP", "NOP", "PUSHQ":
+		return ""
+	}
+	r, _ := in.Args[len(in.Args)-1].(string)
+	if slices.Contains(registers[goarch], r) {
+		return r
+	}
+	return ""
+}
+
+// clobbers is the text of f's Clobbers line for goarch, "" for an
+// architecture without a register list.
+func clobbers(goarch string, f *Func) string {
+	order, ok := registers[goarch]
+	if !ok {
+		return ""
+	}
+	note := ""
+	if f.ClobberNote != "" {
+		note = " (" + f.ClobberNote + ")"
+	}
+	if f.Preserves {
+		return "none" + note
+	}
+	if slices.Contains(f.Clobbers, "all") {
+		return "all registers" + note
+	}
+	set := map[string]bool{}
+	for _, r := range f.Clobbers {
+		set[r] = true
+	}
+	for _, n := range f.Body {
+		if in, ok := n.(*Instr); ok {
+			if r := written(goarch, in); r != "" {
+				set[r] = true
+			}
+		}
+	}
+	var regs []string
+	for _, r := range order {
+		if set[r] {
+			regs = append(regs, r)
+			delete(set, r)
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(set)) {
+		regs = append(regs, r+"?") // stated, but not a register of goarch
+	}
+	if len(regs) == 0 {
+		return "none" + note
+	}
+	return strings.Join(regs, ", ") + note
 }

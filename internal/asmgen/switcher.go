@@ -125,6 +125,7 @@ func (s *isa) funcs(opt Options) (fs []*Func) {
 // in argument to; full saves every g field of the outgoing stack (see
 // savedFields), fresh lets amd64 enter a thread that has never run.
 func (s *isa) switchBody(f *Func, full, fresh bool) {
+	f.ClobberNote = "it returns into the incoming context, on its stack"
 	s.mov1(f, f.Arg("from"), s.from)
 	s.mov1(f, f.Arg("to"), s.to)
 	g := s.loadG(f)
@@ -143,6 +144,8 @@ func (s *isa) switchBody(f *Func, full, fresh bool) {
 func (s *isa) threadStart(gc bool) *Func {
 	f := threadStartFunc(s.to)
 	f.Frame = startLocals
+	f.Clobbers = []string{"all"}
+	f.ClobberNote = "it calls Go code and returns to no caller"
 	f.I("NO_LOCAL_POINTERS")
 	if s.clearRet != "" {
 		f.Comment(s.clearRet)

@@ -18,6 +18,8 @@
 // switchTo saves the running context in from and resumes to. It also
 // writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
 // the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: RA, X2, A0, A1, A2, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOV	from+0(FP), A0
 	MOV	to+8(FP), A1
@@ -73,6 +75,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with A1 holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
@@ -93,6 +97,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: A0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOV	$·threadStart(SB), A0
 	MOV	A0, ret+0(FP)
@@ -100,6 +106,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
@@ -109,6 +117,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: A0, A1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
@@ -119,6 +129,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: A0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
@@ -127,6 +139,8 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOV	g, A0
 	MOV	A0, ret+0(FP)
@@ -140,6 +154,8 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 // writes past it. On riscv64 that is
 // AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
 // runtime's StoreRel is).
+//
+// Clobbers: A0, A1, A2, A3
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOV	gp+0(FP), A0
 	MOV	claimed+8(FP), A1

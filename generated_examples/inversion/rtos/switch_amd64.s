@@ -18,6 +18,8 @@
 // switchTo saves the running context in from and resumes to. It also
 // writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
 // the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: AX, BX, CX, DX, SI, DI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVQ	from+0(FP), AX
 	MOVQ	to+8(FP), DX
@@ -75,6 +77,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// Finish the switch that entered the thread (gc: collect) before any
@@ -91,6 +95,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -98,6 +104,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -108,6 +116,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -119,6 +129,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -128,6 +140,8 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: CX
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -141,6 +155,8 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 // field writes before them; the call keeps the compiler from moving those
 // writes past it. On amd64 a plain store is one
 // (what the runtime's StoreRel is).
+//
+// Clobbers: AX
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVQ	gp+0(FP), AX
 	CMPQ	claimed+8(FP), $0

@@ -17,6 +17,8 @@
 // switchTo saves the running context in from and resumes to. It also
 // writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
 // the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: R0, R1, R2, R3, R4, R5, R6, R7, R29, R30, RSP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVD	from+0(FP), R0
 	MOVD	to+8(FP), R1
@@ -77,6 +79,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with R1 holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
@@ -97,6 +101,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: R0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVD	$·threadStart(SB), R0
 	MOVD	R0, ret+0(FP)
@@ -104,6 +110,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: R0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
@@ -113,6 +121,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: R0, R1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVD	const_gM(g), R1
 	MOVD	off+0(FP), R0
@@ -123,6 +133,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: R0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
@@ -131,6 +143,8 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: R0
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVD	g, R0
 	MOVD	R0, ret+0(FP)
@@ -143,6 +157,8 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 // field writes before them; the call keeps the compiler from moving those
 // writes past it. On arm64 that is STLRW
 // (what the runtime's StoreRel is).
+//
+// Clobbers: R0, R1, R2, R3
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVD	gp+0(FP), R0
 	MOVD	claimed+8(FP), R1

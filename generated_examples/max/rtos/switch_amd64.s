@@ -16,6 +16,8 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVQ	from+0(FP), AX
 	MOVQ	to+8(FP), DX
@@ -76,6 +78,8 @@ fresh:
 // switchFromRun is switchTo for Run's switch into the threads: it also saves
 // the stack bounds and stktopsp of Run's own stack, which switchTo leaves
 // alone because they never change on a thread's stack.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVQ	from+0(FP), AX
 	MOVQ	to+8(FP), DX
@@ -140,6 +144,8 @@ fresh:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	MOVQ	DX, 0(SP)
@@ -178,6 +184,8 @@ resume:
 // threadExit leaves a finished thread for good: threadStart installs the
 // context threadMain returned (DX) and jumps here, and threadExit resumes it;
 // nothing of the finished thread is saved.
+//
+// Clobbers: SP
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
@@ -198,6 +206,8 @@ fresh:
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -205,6 +215,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -215,6 +227,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -226,6 +240,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX

@@ -15,6 +15,8 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: R0, R1, R2, R3, R4, R5, R6, R7, R29, R30, RSP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVD	from+0(FP), R0
 	MOVD	to+8(FP), R1
@@ -70,6 +72,8 @@ resume:
 // switchFromRun is switchTo for Run's switch into the threads: it also saves
 // the stack bounds and stktopsp of Run's own stack, which switchTo leaves
 // alone because they never change on a thread's stack.
+//
+// Clobbers: R0, R1, R2, R3, R4, R5, R6, R7, R29, R30, RSP (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVD	from+0(FP), R0
 	MOVD	to+8(FP), R1
@@ -129,6 +133,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with R1 holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
@@ -175,6 +181,8 @@ resume:
 // threadExit leaves a finished thread for good: threadStart installs the
 // context threadMain returned (R1) and jumps here, and threadExit resumes it;
 // nothing of the finished thread is saved.
+//
+// Clobbers: R2, RSP
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a RET through the link register: the BL that entered
 	// switchTo pushed a return-stack entry that only a RET pops; a branch
@@ -186,6 +194,8 @@ TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: R0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVD	$·threadStart(SB), R0
 	MOVD	R0, ret+0(FP)
@@ -193,6 +203,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: R0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
@@ -202,6 +214,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: R0, R1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVD	const_gM(g), R1
 	MOVD	off+0(FP), R0
@@ -212,6 +226,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: R0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0

@@ -16,6 +16,8 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOV	from+0(FP), A0
 	MOV	to+8(FP), A1
@@ -66,6 +68,8 @@ resume:
 // switchFromRun is switchTo for Run's switch into the threads: it also saves
 // the stack bounds and stktopsp of Run's own stack, which switchTo leaves
 // alone because they never change on a thread's stack.
+//
+// Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOV	from+0(FP), A0
 	MOV	to+8(FP), A1
@@ -120,6 +124,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with A1 holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
@@ -164,6 +170,8 @@ resume:
 // threadExit leaves a finished thread for good: threadStart installs the
 // context threadMain returned (A1) and jumps here, and threadExit resumes it;
 // nothing of the finished thread is saved.
+//
+// Clobbers: X2
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
@@ -174,6 +182,8 @@ TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: A0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOV	$·threadStart(SB), A0
 	MOV	A0, ret+0(FP)
@@ -181,6 +191,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
@@ -190,6 +202,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: A0, A1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
@@ -200,6 +214,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: A0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0

@@ -18,6 +18,8 @@
 // switchTo saves the running context in from and resumes to. It also
 // writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
 // the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: AX, BX, CX, DX, SI, DI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVQ	from+0(FP), AX
 	MOVQ	to+8(FP), DX
@@ -75,6 +77,8 @@ resume:
 // func threadStart()
 // threadStart is the bottom frame of every thread stack, entered by switchTo
 // with DX holding the thread. TOPFRAME ends every unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// Finish the switch that entered the thread (gc: collect) before any
@@ -91,6 +95,8 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -98,6 +104,8 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -108,6 +116,8 @@ TEXT ·gword(SB), NOSPLIT, $0-16
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -119,6 +129,8 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -128,6 +140,8 @@ TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: CX
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), CX
@@ -141,6 +155,8 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 // field writes before them; the call keeps the compiler from moving those
 // writes past it. On amd64 a plain store is one
 // (what the runtime's StoreRel is).
+//
+// Clobbers: AX
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVQ	gp+0(FP), AX
 	CMPQ	claimed+8(FP), $0
@@ -157,6 +173,8 @@ done:
 // sigHandler is the preemption signal handler, called by the kernel with the
 // C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
 // what is not one of this package's timers to the previous handler.
+//
+// Clobbers: AX, BX, CX, DX, SI, DI, R8, R9, R10, R11, R12, R13, R14, R15 (and when it forwards the signal, what the next handler clobbers)
 TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	CMPL	8(SI), $-2
 	JNE	forward
@@ -353,6 +371,8 @@ jump:
 
 // func sigReturn()
 // sigReturn is the handler's restorer: rt_sigreturn.
+//
+// Clobbers: AX, CX, R11 (it does not return: rt_sigreturn restores the interrupted registers)
 TEXT ·sigReturn(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	$15, AX
 	SYSCALL
@@ -363,6 +383,8 @@ TEXT ·sigReturn(SB), NOSPLIT|NOFRAME, $0-0
 // instruction had called it. It saves every register in runtime.asyncPreempt's
 // frame layout and the XSAVE area, calls preemptStub, restores everything and
 // returns to the instruction.
+//
+// Clobbers: none (it restores every register, the flags and the XSAVE state)
 TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 	NO_LOCAL_POINTERS
 	PUSHQ	BP
@@ -421,6 +443,8 @@ TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 // (asyncPreemptRet) in its own return-address slot, so that every unwinder
 // takes the trampoline's frame for asyncPreempt's; it puts its real return
 // address back before it returns, with the XSAVE area (DI at entry) in DI.
+//
+// Clobbers: all registers (it calls Go code; preemptTrampoline restores them)
 TEXT ·preemptStub(SB), NOSPLIT|NOFRAME, $0-0
 	NO_LOCAL_POINTERS
 	MOVQ	0(SP), R11
@@ -443,6 +467,8 @@ call:
 
 // func sigHandlerPC() uintptr
 // sigHandlerPC returns the address of sigHandler.
+//
+// Clobbers: AX
 TEXT ·sigHandlerPC(SB), NOSPLIT, $0-8
 	MOVQ	$·sigHandler(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -450,6 +476,8 @@ TEXT ·sigHandlerPC(SB), NOSPLIT, $0-8
 
 // func sigReturnPC() uintptr
 // sigReturnPC returns the address of sigReturn.
+//
+// Clobbers: AX
 TEXT ·sigReturnPC(SB), NOSPLIT, $0-8
 	MOVQ	$·sigReturn(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -458,6 +486,8 @@ TEXT ·sigReturnPC(SB), NOSPLIT, $0-8
 // func xsaveSize() uintptr
 // xsaveSize returns the size of the XSAVE area for the enabled state components
 // (CPUID leaf 0xD, sub-leaf 0, EBX).
+//
+// Clobbers: AX, BX, CX, DX
 TEXT ·xsaveSize(SB), NOSPLIT, $0-8
 	MOVL	$0xd, AX
 	MOVL	$0, CX
@@ -468,6 +498,8 @@ TEXT ·xsaveSize(SB), NOSPLIT, $0-8
 
 // func cputicks() uint64
 // cputicks reads the time-stamp counter.
+//
+// Clobbers: AX, DX
 TEXT ·cputicks(SB), NOSPLIT, $0-8
 	RDTSC
 	SHLQ	$32, DX
@@ -479,6 +511,8 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 // sigChainAddr returns the process-wide registry of the handler chain, the
 // one copy of gthreadgen_sigchain_v1 that the linker keeps of every
 // generated package's DUPOK definition.
+//
+// Clobbers: AX
 TEXT ·sigChainAddr(SB), NOSPLIT, $0-8
 	LEAQ	gthreadgen_sigchain_v1(SB), AX
 	MOVQ	AX, ret+0(FP)
