@@ -35,8 +35,8 @@ func AMD64(opt Options) *Arch {
 		},
 		resumePoint: func(f *Func) (pc, sp, bp string) {
 			f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
-			f.I("MOVQ", "0(SP)", "BX")
-			f.I("LEAQ", f.Arg("from"), "SI")
+			f.I("MOVQ", "0(SP)", "BX").C("caller's PC")
+			f.I("LEAQ", f.Arg("from"), "SI").C("caller's SP")
 			return "BX", "SI", "BP"
 		},
 		resumeRegs: [][2]string{{"context_pc", "BX"}, {"context_bp", "BP"}},
@@ -60,7 +60,7 @@ func AMD64(opt Options) *Arch {
 // under -buildmode=pie.
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
-	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
+	f.I("MOVQ", "0("+reg+")(TLS*1)", reg).C(reg + " = g")
 }
 
 // amd64Enter moves to the stack of the context in DX and resumes it at the
@@ -71,21 +71,21 @@ func amd64Enter(f *Func, fresh bool) {
 		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
 		"RET pops; a JMP would leave it behind and every later return would\n" +
 		"mispredict (measured: 25 ns against 13 ns per Yield).")
-	f.I("MOVQ", "context_sp(DX)", "SP")
+	f.I("MOVQ", "context_sp(DX)", "SP").C("the incoming stack")
 	if fresh {
-		f.I("CMPQ", "BP", "$0")
+		f.I("CMPQ", "BP", "$0").C("never run?")
 		f.I("JEQ", "fresh")
 	}
 	f.I("SUBQ", "$8", "SP")
-	f.I("MOVQ", "BX", "0(SP)")
-	f.I("RET")
+	f.I("MOVQ", "BX", "0(SP)").C("push the resume PC")
+	f.I("RET").C("pops it")
 	if fresh {
 		f.Label("fresh")
 		f.Comment("A thread that has not run yet starts in threadStart with a JMP: its\n" +
 			"entry pops no return-stack entry, so the one pushed by the CALL of the\n" +
 			"switch that started it is still on top when the thread ends, and the\n" +
 			"RET in threadExit back to that context is predicted.")
-		f.I("JMP", "BX")
+		f.I("JMP", "BX").C("to threadStart")
 	}
 }
 
@@ -93,13 +93,13 @@ func amd64Enter(f *Func, fresh bool) {
 // DX, using AX and BX, and ends at the label resume.
 func amd64Guard(f *Func, g string) {
 	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\npreemption marker there: then leave it for the next prologue to see.")
-	f.I("MOVQ", "const_gStackguard0("+g+")", "AX")
+	f.I("MOVQ", "const_gStackguard0("+g+")", "AX").C("AX = stackguard0, for CMPXCHGQ")
 	f.I("CMPQ", "AX", "$const_stackPreempt")
-	f.I("JEQ", "resume")
+	f.I("JEQ", "resume").C("the preemption marker: leave it")
 	f.I("MOVQ", "context_lo(DX)", "BX")
-	f.I("ADDQ", "·stackGuard(SB)", "BX")
+	f.I("ADDQ", "·stackGuard(SB)", "BX").C("BX = lo + StackGuard")
 	f.I("LOCK")
-	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")")
+	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")").C("stackguard0 = BX if it still is AX")
 	f.Label("resume")
 }
 
@@ -118,22 +118,23 @@ func amd64Preempt(a *Arch, opt Options) {
 	)
 	h := &Func{
 		Name: "sigHandler",
-		Doc: "sigHandler is the preemption signal handler, called by the kernel with the\n" +
-			"C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards\n" +
-			"what is not one of this package's timers to the previous handler.",
+		Doc: "sigHandler is the preemption signal handler.\n" +
+			"The kernel calls it with the C ABI (DI signal, SI siginfo, DX ucontext) on\n" +
+			"the signal stack. It forwards what is not one of this package's timers to\n" +
+			"the previous handler.",
 		Flags: "NOSPLIT|NOFRAME",
 		// RDTSC writes AX and DX, SYSCALL AX, CX and R11.
 		Clobbers:    []string{"AX", "CX", "DX", "R11"},
 		ClobberNote: "and when it forwards the signal, what the next handler clobbers",
 	}
-	h.I("CMPL", siCode+"(SI)", siTimer)
+	h.I("CMPL", siCode+"(SI)", siTimer).C("si_code == SI_TIMER?")
 	h.I("JNE", "forward")
 	h.Comment("The timer's value is its slot's address, the low bits say which timer:\n" +
 		"0 the tick, 1 the wake timer (services), 2 the retry timer.")
-	h.I("MOVQ", siValue+"(SI)", "AX")
+	h.I("MOVQ", siValue+"(SI)", "AX").C("si_value")
 	h.I("MOVQ", "AX", "R13")
-	h.I("ANDQ", "$3", "R13")
-	h.I("ANDQ", "$~3", "AX")
+	h.I("ANDQ", "$3", "R13").C("R13 = which timer")
+	h.I("ANDQ", "$~3", "AX").C("AX = the slot: a *preemptState")
 	h.Comment("Ours if the timer's value points into preemptStates.")
 	h.I("LEAQ", "·preemptStates(SB)", "BX")
 	h.I("CMPQ", "AX", "BX")
@@ -145,7 +146,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JEQ", "done")
 	h.Comment("And the signal's timer is the slot's timer of that kind (si_timerid):\n" +
 		"anything else, a value forged with sigqueue say, goes along the chain.")
-	h.I("MOVL", siTimerID+"(SI)", "CX")
+	h.I("MOVL", siTimerID+"(SI)", "CX").C("CX = si_timerid")
 	for _, k := range []struct{ kind, timer, next string }{
 		{"$0", "preemptState_timer(AX)", "notTick"},
 		{"$2", "preemptState_retryTimer(AX)", "notRetry"},
@@ -170,7 +171,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
 	h.I("MOVQ", "AX", "R12")
 	h.I("MOVQ", "DX", "R15")
-	h.I("RDTSC")
+	h.I("RDTSC").C("DX:AX = the TSC")
 	h.I("SHLQ", "$32", "DX")
 	h.I("ORQ", "AX", "DX")
 	h.I("MOVQ", "DX", "R14")
@@ -375,7 +376,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("CMPQ", "AX", "$1") // SIG_DFL (0) or SIG_IGN (1): nothing to call
 	h.I("JLS", "done")
 	h.Label("jump")
-	h.I("JMP", "AX")
+	h.I("JMP", "AX").C("the next handler")
 
 	ret := &Func{
 		Name:  "sigReturn",
@@ -385,9 +386,9 @@ func amd64Preempt(a *Arch, opt Options) {
 		Clobbers:    []string{"CX", "R11"},
 		ClobberNote: "it does not return: rt_sigreturn restores the interrupted registers",
 	}
-	ret.I("MOVQ", sysSigreturn, "AX")
+	ret.I("MOVQ", sysSigreturn, "AX").C("rt_sigreturn")
 	ret.I("SYSCALL")
-	ret.I("INT", "$3")
+	ret.I("INT", "$3").C("not reached")
 
 	a.Funcs = append(a.Funcs, h, ret, amd64Trampoline(opt.GC))
 	if opt.GC {
@@ -404,7 +405,7 @@ func amd64TimerSettime(f *Func, timer, spec string) {
 	f.I("LEAQ", spec, "DX")
 	f.I("MOVQ", "$0", "R10")
 	f.I("MOVQ", "$const_sysTimerSettime", "AX")
-	f.I("SYSCALL")
+	f.I("SYSCALL").C("timer_settime")
 }
 
 // The registers the trampoline saves, in its order: without gc: collect any
@@ -425,9 +426,10 @@ var (
 func amd64Trampoline(gc bool) *Func {
 	tr := &Func{
 		Name: "preemptTrampoline",
-		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
-			"instruction had called it. It saves every register and the XSAVE area,\n" +
-			"calls preempted, restores everything and returns to the instruction.",
+		Doc: "preemptTrampoline runs the preemption of a thread the signal handler stopped.\n" +
+			"The handler enters it as if the interrupted instruction had called it. It\n" +
+			"saves every register and the XSAVE area, calls preempted, restores\n" +
+			"everything and returns to the instruction.",
 		Flags:       "NOSPLIT|NOFRAME",
 		Preserves:   true,
 		ClobberNote: "it restores every register, the flags and the XSAVE state",
@@ -436,10 +438,11 @@ func amd64Trampoline(gc bool) *Func {
 	// the state the handler left are at xsave and state.
 	regs, base, frame, xsave, state := trampolineRegs, 8, 136, "-16(BP)", "-24(BP)"
 	if gc {
-		tr.Doc = "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
-			"instruction had called it. It saves every register in runtime.asyncPreempt's\n" +
-			"frame layout and the XSAVE area, calls preemptStub, restores everything and\n" +
-			"returns to the instruction."
+		tr.Doc = "preemptTrampoline runs the preemption of a thread the signal handler stopped.\n" +
+			"The handler enters it as if the interrupted instruction had called it. It\n" +
+			"saves every register in runtime.asyncPreempt's frame layout and the XSAVE\n" +
+			"area, calls preemptStub, restores everything and returns to the\n" +
+			"instruction."
 		regs, base, frame, xsave, state = asyncPreemptRegs, 0, 112, "-16(SP)", "-24(SP)"
 		tr.I("NO_LOCAL_POINTERS")
 	}
@@ -454,7 +457,7 @@ func amd64Trampoline(gc bool) *Func {
 			"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
 	}
 	tr.I("ADJSP", fmt.Sprintf("$%d", frame))
-	tr.I("NOP", "SP") // vet does not follow ADJSP
+	tr.I("NOP", "SP").C("vet does not follow ADJSP")
 	for i, r := range regs {
 		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", base+8*i))
 	}
@@ -463,7 +466,7 @@ func amd64Trampoline(gc bool) *Func {
 	}
 	// XSAVE64 and XRSTOR64 take the components to save in DX:AX: all of them.
 	xstate := func(op string) {
-		tr.I("MOVL", "$-1", "AX")
+		tr.I("MOVL", "$-1", "AX").C("DX:AX = -1: every component")
 		tr.I("MOVL", "$-1", "DX")
 		tr.I(op, "(DI)")
 	}
@@ -492,24 +495,25 @@ func amd64Trampoline(gc bool) *Func {
 // amd64PreemptStub is the function the trampoline of gc: collect calls.
 func amd64PreemptStub() *Func {
 	stub := &Func{
-		Clobbers:    []string{"all"},
-		ClobberNote: "it calls Go code; preemptTrampoline restores them",
-		Name:        "preemptStub",
-		Doc: "preemptStub calls preempted(AX) with runtime.asyncPreempt's return address\n" +
+		Name: "preemptStub",
+		Doc: "preemptStub calls preempted(AX) for preemptTrampoline.\n" +
+			"With asyncPreemptView set it puts runtime.asyncPreempt's return address\n" +
 			"(asyncPreemptRet) in its own return-address slot, so that every unwinder\n" +
 			"takes the trampoline's frame for asyncPreempt's; it puts its real return\n" +
 			"address back before it returns, with the XSAVE area (DI at entry) in DI.",
-		Flags: "NOSPLIT|NOFRAME",
+		Flags:       "NOSPLIT|NOFRAME",
+		Clobbers:    []string{"all"},
+		ClobberNote: "it calls Go code; preemptTrampoline restores them",
 	}
 	stub.I("NO_LOCAL_POINTERS")
-	stub.I("MOVQ", "0(SP)", "R11")
+	stub.I("MOVQ", "0(SP)", "R11").C("R11 = the return address")
 	stub.I("CMPB", "·asyncPreemptView(SB)", "$0")
 	stub.I("JEQ", "call")
 	stub.I("MOVQ", "·asyncPreemptRet(SB)", "R10")
-	stub.I("MOVQ", "R10", "0(SP)")
+	stub.I("MOVQ", "R10", "0(SP)").C("show asyncPreempt's")
 	stub.Label("call")
 	stub.I("ADJSP", "$24")
-	stub.I("NOP", "SP") // vet does not follow ADJSP
+	stub.I("NOP", "SP").C("vet does not follow ADJSP")
 	stub.I("MOVQ", "R11", "16(SP)")
 	stub.I("MOVQ", "DI", "8(SP)")
 	stub.I("MOVQ", "AX", "0(SP)")
@@ -517,7 +521,7 @@ func amd64PreemptStub() *Func {
 	stub.I("MOVQ", "8(SP)", "DI")
 	stub.I("MOVQ", "16(SP)", "R11")
 	stub.I("ADJSP", "$-24")
-	stub.I("MOVQ", "R11", "0(SP)")
+	stub.I("MOVQ", "R11", "0(SP)").C("the real return address back")
 	stub.I("RET")
 	return stub
 }
@@ -529,7 +533,7 @@ func amd64PreemptHelpers(a *Arch) {
 
 	xs := &Func{
 		Name:    "xsaveSize",
-		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled state components\n(CPUID leaf 0xD, sub-leaf 0, EBX).",
+		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled components.\nIt is CPUID leaf 0xD, sub-leaf 0, EBX.",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "uintptr"}},
 		// CPUID writes AX, BX, CX and DX.
@@ -537,7 +541,7 @@ func amd64PreemptHelpers(a *Arch) {
 	}
 	xs.I("MOVL", "$0xd", "AX")
 	xs.I("MOVL", "$0", "CX")
-	xs.I("CPUID")
+	xs.I("CPUID").C("EBX = the XSAVE area's size")
 	xs.I("MOVL", "BX", "AX")
 	xs.I("MOVQ", "AX", xs.Arg("ret"))
 	xs.I("RET")
@@ -550,7 +554,7 @@ func amd64PreemptHelpers(a *Arch) {
 		// RDTSC writes AX and DX.
 		Clobbers: []string{"AX", "DX"},
 	}
-	tsc.I("RDTSC")
+	tsc.I("RDTSC").C("DX:AX = the TSC")
 	tsc.I("SHLQ", "$32", "DX")
 	tsc.I("ORQ", "DX", "AX")
 	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
@@ -558,9 +562,9 @@ func amd64PreemptHelpers(a *Arch) {
 
 	chain := &Func{
 		Name: "sigChainAddr",
-		Doc: "sigChainAddr returns the process-wide registry of the handler chain, the\n" +
-			"one copy of " + sigChainSym + " that the linker keeps of every\n" +
-			"generated package's DUPOK definition.",
+		Doc: "sigChainAddr returns the process-wide registry of the handler chain.\n" +
+			"It is the one copy of " + sigChainSym + " that the linker keeps of\n" +
+			"every generated package's DUPOK definition.",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "*sigChain"}},
 	}

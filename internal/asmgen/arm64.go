@@ -34,7 +34,7 @@ func ARM64(opt Options) *Arch {
 		loadG:    func(*Func) string { return "g" },
 		resumePoint: func(f *Func) (pc, sp, bp string) {
 			f.Comment("Save the resume point: the return PC (LR), the caller's SP (" + f.Name + " has\nno frame) and FP.")
-			f.I("MOVD", "RSP", "R2")
+			f.I("MOVD", "RSP", "R2").C("caller's SP")
 			return "R30", "R2", "R29"
 		},
 		resumeRegs: [][2]string{{"context_bp", "R29"}, {"context_pc", "R30"}},
@@ -87,6 +87,6 @@ func arm64Enter(f *Func) {
 		"through another register would leave it behind and every later return\n" +
 		"would mispredict (measured on amd64: 25 ns against 13 ns per Yield).")
 	f.I("MOVD", "context_sp(R1)", "R2")
-	f.I("MOVD", "R2", "RSP")
-	f.I("RET")
+	f.I("MOVD", "R2", "RSP").C("the incoming stack")
+	f.I("RET").C("to R30, the resume PC")
 }

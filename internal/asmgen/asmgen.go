@@ -439,9 +439,9 @@ func switchToFunc(gc bool) *Func {
 		NoEscape: true,
 	}
 	if gc {
-		f.Doc = "switchTo saves the running context in from and resumes to. It also\n" +
-			"writes from's resume point into syscallsp, syscallpc and syscallbp of pub:\n" +
-			"the holder g that publishes from (gc: collect), or scratch space."
+		f.Doc = "switchTo saves the running context in from and resumes to.\n" +
+			"It also writes from's resume point into syscallsp, syscallpc and syscallbp\n" +
+			"of pub: the holder g that publishes from (gc: collect), or scratch space."
 		f.Params = append(f.Params, Param{"pub", "*gobj"})
 	}
 	return f
@@ -485,9 +485,9 @@ func saveResume(f *Func, mov, ctx, pubReg, pc, sp, bp string) {
 func switchFromRunFunc() *Func {
 	return &Func{
 		Name: "switchFromRun",
-		Doc: "switchFromRun is switchTo for Run's switch into the threads: it also saves\n" +
-			"the stack bounds and stktopsp of Run's own stack, which switchTo leaves\n" +
-			"alone because they never change on a thread's stack.",
+		Doc: "switchFromRun is switchTo for Run's switch into the threads.\n" +
+			"It also saves the stack bounds and stktopsp of Run's own stack, which\n" +
+			"switchTo leaves alone because they never change on a thread's stack.",
 		Flags:    "NOSPLIT",
 		Params:   []Param{{"from", "*context"}, {"to", "*context"}},
 		NoEscape: true,
@@ -498,8 +498,9 @@ func switchFromRunFunc() *Func {
 func threadStartFunc(reg string) *Func {
 	return &Func{
 		Name: "threadStart",
-		Doc: "threadStart is the bottom frame of every thread stack, entered by switchTo\n" +
-			"with " + reg + " holding the thread. TOPFRAME ends every unwind here.",
+		Doc: "threadStart is the bottom frame of every thread stack.\n" +
+			"switchTo enters it with " + reg + " holding the thread. TOPFRAME ends every\n" +
+			"unwind here.",
 		Flags: "NOSPLIT|TOPFRAME",
 		Frame: 8,
 	}
@@ -509,9 +510,9 @@ func threadStartFunc(reg string) *Func {
 func threadExitFunc(reg string) *Func {
 	return &Func{
 		Name: "threadExit",
-		Doc: "threadExit leaves a finished thread for good: threadStart installs the\n" +
-			"context threadMain returned (" + reg + ") and jumps here, and threadExit resumes it;\n" +
-			"nothing of the finished thread is saved.",
+		Doc: "threadExit leaves a finished thread for good.\n" +
+			"threadStart installs the context threadMain returned (" + reg + ") and jumps\n" +
+			"here, and threadExit resumes it; nothing of the finished thread is saved.",
 		Flags: "NOSPLIT|NOFRAME",
 	}
 }
@@ -571,11 +572,11 @@ func getgFunc() *Func {
 func releaseGFunc(store string) *Func {
 	return &Func{
 		Name: "releaseG",
-		Doc: "releaseG ends an acquire of a parked holder gp: it gives back the goroutine\n" +
-			"profiler's claim when claimed is not 0, then the scan bit when locked is not\n" +
-			"0, each with a release store, so that whoever takes them next sees the g\n" +
-			"field writes before them; the call keeps the compiler from moving those\n" +
-			"writes past it. " + store,
+		Doc: "releaseG ends an acquire of a parked holder gp.\n" +
+			"It gives back the goroutine profiler's claim when claimed is not 0, then\n" +
+			"the scan bit when locked is not 0, each with a release store, so that\n" +
+			"whoever takes them next sees the g field writes before them; the call\n" +
+			"keeps the compiler from moving those writes past it. " + store,
 		Flags:  "NOSPLIT",
 		Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
 	}

@@ -83,3 +83,18 @@ func TestSwitchToIsFramelessLeaf(t *testing.T) {
 		}
 	}
 }
+
+// TestDocPurpose: the first line of every function's doc, printed under its
+// signature above TEXT, is a sentence of its own that says what it is for.
+func TestDocPurpose(t *testing.T) {
+	for arch, newArch := range Archs() {
+		for _, opt := range []Options{{}, {GC: true}, {Preempt: true, Services: true}, {GC: true, Preempt: true}} {
+			for _, f := range newArch(opt).Funcs {
+				first, _, _ := strings.Cut(f.Doc, "\n")
+				if !strings.HasPrefix(first, f.Name+" ") || !strings.HasSuffix(first, ".") || len(first) > 80 {
+					t.Errorf("%s %+v: %s: the doc's first line is not a one-line purpose: %q", arch, opt, f.Name, first)
+				}
+			}
+		}
+	}
+}

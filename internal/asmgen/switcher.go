@@ -104,7 +104,7 @@ func (s *isa) funcs(opt Options) (fs []*Func) {
 	clear := gclearbyteFunc()
 	g := s.loadG(clear)
 	s.mov1(clear, clear.Arg("off"), s.ret)
-	clear.I("MOVB", s.zero, s.indexed(clear, g, s.ret))
+	clear.I("MOVB", s.zero, s.indexed(clear, g, s.ret)).C("the byte at g+off = 0")
 	clear.I("RET")
 	fs = append(fs, s.addrFunc(pcFunc("threadStart"), "·threadStart(SB)"), gword, mword, clear)
 	if !opt.GC {
@@ -126,8 +126,8 @@ func (s *isa) funcs(opt Options) (fs []*Func) {
 // savedFields), fresh lets amd64 enter a thread that has never run.
 func (s *isa) switchBody(f *Func, full, fresh bool) {
 	f.ClobberNote = "it returns into the incoming context, on its stack"
-	s.mov1(f, f.Arg("from"), s.from)
-	s.mov1(f, f.Arg("to"), s.to)
+	s.mov1(f, f.Arg("from"), s.from).C(s.from + " = from")
+	s.mov1(f, f.Arg("to"), s.to).C(s.to + " = to")
 	g := s.loadG(f)
 	pc, sp, bp := s.resumePoint(f)
 	saveResume(f, s.mov, s.from, s.pub, pc, sp, bp)
@@ -149,32 +149,32 @@ func (s *isa) threadStart(gc bool) *Func {
 	f.I("NO_LOCAL_POINTERS")
 	if s.clearRet != "" {
 		f.Comment(s.clearRet)
-		s.mov1(f, s.zero, "0("+s.sp+")")
+		s.mov1(f, s.zero, "0("+s.sp+")").C("no return PC")
 	}
 	arg := fmt.Sprintf("%d(%s)", s.argBase, s.sp)
 	keep := fmt.Sprintf("%d(%s)", s.argBase+8, s.sp) // threadMain's result too
 	if !gc {
-		s.mov1(f, s.to, arg)
+		s.mov1(f, s.to, arg).C("threadMain's argument: the thread")
 		f.I("CALL", "·threadMain(SB)")
 		f.Comment("The thread has finished; threadMain returned the context to resume.\n" +
 			"Install it and leave through threadExit, which has no frame: a RET\n" +
 			"here would first pop this frame.")
-		s.mov1(f, keep, s.to)
+		s.mov1(f, keep, s.to).C(s.to + " = the context threadMain returned")
 		s.install(f, s.loadG(f))
 		f.I("JMP", "·threadExit(SB)")
 		return f
 	}
 	f.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
 		"Go prologue can let the collector in; keep the thread in " + keep + ".")
-	s.mov1(f, s.to, keep)
-	s.mov1(f, s.to, arg)
+	s.mov1(f, s.to, keep).C("keep the thread")
+	s.mov1(f, s.to, arg).C("threadEntered's argument: the thread")
 	f.I("CALL", "·threadEntered(SB)")
 	s.mov1(f, keep, s.to)
-	s.mov1(f, s.to, arg)
+	s.mov1(f, s.to, arg).C("threadMain's argument: the thread")
 	f.Comment("threadMain never returns in gc: collect: a finished thread switches\n" +
 		"away through its holder.")
 	f.I("CALL", "·threadMain(SB)")
-	f.I("UNDEF")
+	f.I("UNDEF").C("not reached")
 	return f
 }
 
@@ -201,7 +201,7 @@ func (s *isa) mov1(f *Func, from, to Operand) *Instr { return f.I(s.mov, from, t
 // register base.
 func (s *isa) loadWord(f *Func, base string) {
 	s.mov1(f, f.Arg("off"), s.ret)
-	s.mov1(f, s.indexed(f, base, s.ret), s.ret)
+	s.mov1(f, s.indexed(f, base, s.ret), s.ret).C(s.ret + " = the word at " + base + "+off")
 	s.mov1(f, s.ret, f.Arg("ret"))
 	f.I("RET")
 }
@@ -220,7 +220,8 @@ func (s *isa) install(f *Func, g string) {
 	installFields(f, s.mov, g, s.to, s.tmp)
 	s.guard(f, g)
 	for _, r := range s.resumeRegs {
-		s.mov1(f, r[0]+"("+s.to+")", r[1])
+		s.mov1(f, r[0]+"("+s.to+")", r[1]).C(map[string]string{
+			"context_pc": "the resume PC", "context_bp": "the incoming frame pointer"}[r[0]])
 	}
 }
 
@@ -242,13 +243,13 @@ func (s *isa) llscGuard(f *Func, g string, r llsc) {
 		"preemption marker there: then leave it for the next prologue to see. " + r.why)
 	s.mov1(f, "context_lo("+s.to+")", r.lo)
 	s.mov1(f, "·stackGuard(SB)", r.old)
-	f.I("ADD", r.old, r.lo)
+	f.I("ADD", r.old, r.lo).C(r.lo + " = lo + StackGuard")
 	s.mov1(f, "$const_stackPreempt", r.marker)
 	f.I("ADD", "$const_gStackguard0", g, r.addr)
 	f.Label("guard")
-	f.I(r.load, "("+r.addr+")", r.old)
+	f.I(r.load, "("+r.addr+")", r.old).C(r.old + " = stackguard0, reserved")
 	r.jumpIfEqual(f, r.old, r.marker, "resume")
-	f.I(r.store, r.lo, "("+r.addr+")", r.status)
-	f.I(r.jumpNonZero, r.status, "guard")
+	f.I(r.store, r.lo, "("+r.addr+")", r.status).C("stackguard0 = " + r.lo + " if still reserved; " + r.status + " = 0 if stored")
+	f.I(r.jumpNonZero, r.status, "guard").C("the reservation was lost: again")
 	f.Label("resume")
 }

@@ -15,14 +15,14 @@
 //	RA	return address: saved, and restored as the resume PC
 
 // func switchTo(from, to *context, pub *gobj)
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
 //
 // Clobbers: RA, X2, A0, A1, A2, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchTo
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -55,26 +55,27 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with A1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with A1 holding the thread. TOPFRAME ends every
+// unwind here.
 //
 // Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
@@ -82,18 +83,18 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// switchTo entered with a RET, so the prologue saved threadStart's own
 	// address as its return PC. Clear it, as on amd64, for unwinders that
 	// do not stop at TOPFRAME.
-	MOV	ZERO, 0(X2)
+	MOV	ZERO, 0(X2)	// no return PC
 	// Finish the switch that entered the thread (gc: collect) before any
 	// Go prologue can let the collector in; keep the thread in 16(X2).
-	MOV	A1, 16(X2)
-	MOV	A1, 8(X2)
+	MOV	A1, 16(X2)	// keep the thread
+	MOV	A1, 8(X2)	// threadEntered's argument: the thread
 	CALL	·threadEntered(SB)
 	MOV	16(X2), A1
-	MOV	A1, 8(X2)
+	MOV	A1, 8(X2)	// threadMain's argument: the thread
 	// threadMain never returns in gc: collect: a finished thread switches
 	// away through its holder.
 	CALL	·threadMain(SB)
-	UNDEF
+	UNDEF	// not reached
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -111,7 +112,7 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at g+off
 	MOV	A0, ret+8(FP)
 	RET
 
@@ -123,7 +124,7 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
 	ADD	A1, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at A1+off
 	MOV	A0, ret+8(FP)
 	RET
 
@@ -134,7 +135,7 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOVB	ZERO, (A0)
+	MOVB	ZERO, (A0)	// the byte at g+off = 0
 	RET
 
 // func getg() *gobj
@@ -147,11 +148,11 @@ TEXT ·getg(SB), NOSPLIT, $0-8
 	RET
 
 // func releaseG(gp *gobj, claimed, locked uintptr)
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On riscv64 that is
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On riscv64 that is
 // AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
 // runtime's StoreRel is).
 //

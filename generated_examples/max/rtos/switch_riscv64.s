@@ -19,8 +19,8 @@
 //
 // Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchTo
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -47,32 +47,32 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
 //
 // Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchFromRun
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -104,26 +104,27 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with A1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with A1 holding the thread. TOPFRAME ends every
+// unwind here.
 //
 // Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
@@ -131,13 +132,13 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// switchTo entered with a RET, so the prologue saved threadStart's own
 	// address as its return PC. Clear it, as on amd64, for unwinders that
 	// do not stop at TOPFRAME.
-	MOV	ZERO, 0(X2)
-	MOV	A1, 8(X2)
+	MOV	ZERO, 0(X2)	// no return PC
+	MOV	A1, 8(X2)	// threadMain's argument: the thread
 	CALL	·threadMain(SB)
 	// The thread has finished; threadMain returned the context to resume.
 	// Install it and leave through threadExit, which has no frame: a RET
 	// here would first pop this frame.
-	MOV	16(X2), A1
+	MOV	16(X2), A1	// A1 = the context threadMain returned
 	MOV	context_lo(A1), T0
 	MOV	T0, const_gStackLo(g)
 	MOV	context_hi(A1), T0
@@ -154,22 +155,22 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	JMP	·threadExit(SB)
 
 // func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (A1) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (A1) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
 //
 // Clobbers: X2
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
@@ -177,8 +178,8 @@ TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
@@ -196,7 +197,7 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at g+off
 	MOV	A0, ret+8(FP)
 	RET
 
@@ -208,7 +209,7 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
 	ADD	A1, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at A1+off
 	MOV	A0, ret+8(FP)
 	RET
 
@@ -219,5 +220,5 @@ TEXT ·mword(SB), NOSPLIT, $0-16
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOVB	ZERO, (A0)
+	MOVB	ZERO, (A0)	// the byte at g+off = 0
 	RET
