@@ -2,7 +2,7 @@
 // YAML description of the threads. The pipeline runs one way:
 //
 //	parse + validate (internal/config) -> model (internal/model)
-//	-> emit (internal/emit, asmgen, templates) -> write (internal/cli)
+//	-> emit (internal/emit, internal/asmgen, templates) -> write (internal/cli)
 //
 // Generate is the whole pipeline short of the disk; cmd/gthreadgen adds the
 // command line and the writer.

@@ -1,7 +1,7 @@
 // Package templates holds the fixed text of the generated runtime: the parts
 // of the Go code that do not depend on the configuration beyond the package
 // name and a few feature switches. Config-dependent declarations are emitted
-// with jennifer (internal/emit); assembly comes from asmgen.
+// with jennifer (internal/emit); assembly comes from internal/asmgen.
 package templates
 
 import (

@@ -96,8 +96,8 @@ threads:
 		in:   "package: x\nthreads: [{name: a}]\ntrace: {events: 100}\n",
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
-			Threads:     []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
-			Trace: true, TraceEvents: 100,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace:   true, TraceEvents: 100,
 		},
 	},
 	{
@@ -114,8 +114,8 @@ threads:
 		in:   "package: x\nthreads: [{name: a}]\ntrace: {}\n",
 		want: &Config{
 			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
-			Threads:     []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
-			Trace: true, TraceEvents: DefaultTraceEvents,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace:   true, TraceEvents: DefaultTraceEvents,
 		},
 	},
 	{

@@ -1,6 +1,6 @@
 // Package emit renders the generated package from the model: the
 // configuration-specific Go declarations with jennifer, the fixed runtime from
-// templates, and one switcher per architecture from asmgen. It returns file
+// templates, and one switcher per architecture from internal/asmgen. It returns file
 // contents; it never reads the config or touches the disk.
 package emit
 
@@ -14,7 +14,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/gthreadgen/gthreadgen/asmgen"
+	"github.com/gthreadgen/gthreadgen/internal/asmgen"
 	"github.com/gthreadgen/gthreadgen/internal/goversion"
 	"github.com/gthreadgen/gthreadgen/internal/model"
 	"github.com/gthreadgen/gthreadgen/templates"

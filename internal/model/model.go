@@ -163,7 +163,6 @@ func New(c *config.Config) (*Model, error) {
 		Package:   c.Package,
 		TimeSlice: c.TimeSlice,
 		Go:        goversion.Releases,
-
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)

@@ -15,17 +15,19 @@
 //	DI	pub (gc: collect)
 
 // func switchTo(from, to *context, pub *gobj)
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: AX, BX, CX, DX, SI, DI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
+	MOVQ	from+0(FP), AX	// AX = from
+	MOVQ	to+8(FP), DX	// DX = to
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	LEAQ	from+0(FP), SI
+	MOVQ	0(SP), BX	// caller's PC
+	LEAQ	from+0(FP), SI	// caller's SP
 	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
@@ -53,42 +55,49 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
+	MOVQ	context_sp(DX), SP	// the incoming stack
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// Finish the switch that entered the thread (gc: collect) before any
 	// Go prologue can let the collector in; keep the thread in 8(SP).
-	MOVQ	DX, 8(SP)
-	MOVQ	DX, 0(SP)
+	MOVQ	DX, 8(SP)	// keep the thread
+	MOVQ	DX, 0(SP)	// threadEntered's argument: the thread
 	CALL	·threadEntered(SB)
 	MOVQ	8(SP), DX
-	MOVQ	DX, 0(SP)
+	MOVQ	DX, 0(SP)	// threadMain's argument: the thread
+	// threadMain never returns in gc: collect: a finished thread switches
+	// away through its holder.
 	CALL	·threadMain(SB)
-	UNDEF
+	UNDEF	// not reached
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -96,39 +105,48 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	const_gM(CX), CX
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVB	$0, (CX)(AX*1)
+	MOVB	$0, (CX)(AX*1)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
+//
+// Clobbers: AX, DX
 TEXT ·cputicks(SB), NOSPLIT, $0-8
-	RDTSC
+	RDTSC	// DX:AX = the TSC
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
@@ -136,19 +154,23 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: CX
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	CX, ret+0(FP)
 	RET
 
 // func releaseG(gp *gobj, claimed, locked uintptr)
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On amd64 a plain store is one
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On amd64 a plain store is one
 // (what the runtime's StoreRel is).
+//
+// Clobbers: AX
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVQ	gp+0(FP), AX
 	CMPQ	claimed+8(FP), $0

@@ -14,15 +14,17 @@
 //	R29	frame pointer, R30 link register: saved and restored
 
 // func switchTo(from, to *context, pub *gobj)
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: R0, R1, R2, R3, R4, R5, R6, R7, R29, R30, RSP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
-	MOVD	from+0(FP), R0
-	MOVD	to+8(FP), R1
+	MOVD	from+0(FP), R0	// R0 = from
+	MOVD	to+8(FP), R1	// R1 = to
 	// Save the resume point: the return PC (LR), the caller's SP (switchTo has
 	// no frame) and FP.
-	MOVD	RSP, R2
+	MOVD	RSP, R2	// caller's SP
 	MOVD	R30, context_pc(R0)
 	MOVD	R2, context_sp(R0)
 	MOVD	R29, context_bp(R0)
@@ -54,49 +56,54 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	// and the store one atomic step against the runtime posting the marker.
 	MOVD	context_lo(R1), R3
 	MOVD	·stackGuard(SB), R4
-	ADD	R4, R3
+	ADD	R4, R3	// R3 = lo + StackGuard
 	MOVD	$const_stackPreempt, R5
 	ADD	$const_gStackguard0, g, R6
 guard:
-	LDAXR	(R6), R4
+	LDAXR	(R6), R4	// R4 = stackguard0, reserved
 	CMP	R5, R4
 	BEQ	resume
-	STLXR	R3, (R6), R7
-	CBNZ	R7, guard
+	STLXR	R3, (R6), R7	// stackguard0 = R3 if still reserved; R7 = 0 if stored
+	CBNZ	R7, guard	// the reservation was lost: again
 resume:
-	MOVD	context_bp(R1), R29
-	MOVD	context_pc(R1), R30
+	MOVD	context_bp(R1), R29	// the incoming frame pointer
+	MOVD	context_pc(R1), R30	// the resume PC
 	// Resume with a RET through the link register: the BL that entered
 	// switchTo pushed a return-stack entry that only a RET pops; a branch
 	// through another register would leave it behind and every later return
 	// would mispredict (measured on amd64: 25 ns against 13 ns per Yield).
 	MOVD	context_sp(R1), R2
-	MOVD	R2, RSP
-	RET
+	MOVD	R2, RSP	// the incoming stack
+	RET	// to R30, the resume PC
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with R1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with R1 holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
 	// address as its return PC. Clear it: frame-pointer unwinders (the
 	// execution tracer) read that slot, and on amd64 it holds zero too.
-	MOVD	ZR, 0(RSP)
+	MOVD	ZR, 0(RSP)	// no return PC
 	// Finish the switch that entered the thread (gc: collect) before any
 	// Go prologue can let the collector in; keep the thread in 16(RSP).
-	MOVD	R1, 16(RSP)
-	MOVD	R1, 8(RSP)
+	MOVD	R1, 16(RSP)	// keep the thread
+	MOVD	R1, 8(RSP)	// threadEntered's argument: the thread
 	CALL	·threadEntered(SB)
 	MOVD	16(RSP), R1
-	MOVD	R1, 8(RSP)
+	MOVD	R1, 8(RSP)	// threadMain's argument: the thread
 	// threadMain never returns in gc: collect: a finished thread switches
 	// away through its holder.
 	CALL	·threadMain(SB)
-	UNDEF
+	UNDEF	// not reached
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: R0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVD	$·threadStart(SB), R0
 	MOVD	R0, ret+0(FP)
@@ -104,33 +111,42 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: R0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
-	MOVD	(R0), R0
+	MOVD	(R0), R0	// R0 = the word at g+off
 	MOVD	R0, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: R0, R1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVD	const_gM(g), R1
 	MOVD	off+0(FP), R0
 	ADD	R0, R1, R0
-	MOVD	(R0), R0
+	MOVD	(R0), R0	// R0 = the word at R1+off
 	MOVD	R0, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: R0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVD	off+0(FP), R0
 	ADD	R0, g, R0
-	MOVB	ZR, (R0)
+	MOVB	ZR, (R0)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the virtual counter (CNTVCT_EL0), which linux lets user code read.
+// cputicks reads the virtual counter (CNTVCT_EL0).
+// Linux lets user code read it.
+//
+// Clobbers: R0
 TEXT ·cputicks(SB), NOSPLIT, $0-8
 	MRS	CNTVCT_EL0, R0
 	MOVD	R0, ret+0(FP)
@@ -138,18 +154,22 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: R0
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOVD	g, R0
 	MOVD	R0, ret+0(FP)
 	RET
 
 // func releaseG(gp *gobj, claimed, locked uintptr)
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On arm64 that is STLRW
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On arm64 that is STLRW
 // (what the runtime's StoreRel is).
+//
+// Clobbers: R0, R1, R2, R3
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOVD	gp+0(FP), R0
 	MOVD	claimed+8(FP), R1

@@ -15,12 +15,14 @@
 //	RA	return address: saved, and restored as the resume PC
 
 // func switchTo(from, to *context, pub *gobj)
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
+//
+// Clobbers: RA, X2, A0, A1, A2, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-24
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchTo
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -53,46 +55,51 @@ TEXT ·switchTo(SB), NOSPLIT, $0-24
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with A1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with A1 holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
 	// address as its return PC. Clear it, as on amd64, for unwinders that
 	// do not stop at TOPFRAME.
-	MOV	ZERO, 0(X2)
+	MOV	ZERO, 0(X2)	// no return PC
 	// Finish the switch that entered the thread (gc: collect) before any
 	// Go prologue can let the collector in; keep the thread in 16(X2).
-	MOV	A1, 16(X2)
-	MOV	A1, 8(X2)
+	MOV	A1, 16(X2)	// keep the thread
+	MOV	A1, 8(X2)	// threadEntered's argument: the thread
 	CALL	·threadEntered(SB)
 	MOV	16(X2), A1
-	MOV	A1, 8(X2)
+	MOV	A1, 8(X2)	// threadMain's argument: the thread
 	// threadMain never returns in gc: collect: a finished thread switches
 	// away through its holder.
 	CALL	·threadMain(SB)
-	UNDEF
+	UNDEF	// not reached
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: A0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOV	$·threadStart(SB), A0
 	MOV	A0, ret+0(FP)
@@ -100,33 +107,42 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at g+off
 	MOV	A0, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: A0, A1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
 	ADD	A1, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at A1+off
 	MOV	A0, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: A0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOVB	ZERO, (A0)
+	MOVB	ZERO, (A0)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the time CSR (RDTIME), which linux lets user code read.
+// cputicks reads the time CSR (RDTIME).
+// Linux lets user code read it.
+//
+// Clobbers: A0
 TEXT ·cputicks(SB), NOSPLIT, $0-8
 	RDTIME	A0
 	MOV	A0, ret+0(FP)
@@ -134,19 +150,23 @@ TEXT ·cputicks(SB), NOSPLIT, $0-8
 
 // func getg() *gobj
 // getg returns the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·getg(SB), NOSPLIT, $0-8
 	MOV	g, A0
 	MOV	A0, ret+0(FP)
 	RET
 
 // func releaseG(gp *gobj, claimed, locked uintptr)
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On riscv64 that is
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On riscv64 that is
 // AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
 // runtime's StoreRel is).
+//
+// Clobbers: A0, A1, A2, A3
 TEXT ·releaseG(SB), NOSPLIT, $0-24
 	MOV	gp+0(FP), A0
 	MOV	claimed+8(FP), A1

@@ -14,20 +14,21 @@ const startFrame = 24
 //go:noescape
 func switchTo(from *context, to *context)
 
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
 //
 //go:noescape
 func switchFromRun(from *context, to *context)
 
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
 func threadStart()
 
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (DX) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
 func threadExit()
 
 // threadStartPC returns the address of threadStart.
@@ -42,6 +43,7 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
 func cputicks() uint64

@@ -16,14 +16,16 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
+	MOVQ	from+0(FP), AX	// AX = from
+	MOVQ	to+8(FP), DX	// DX = to
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	LEAQ	from+0(FP), SI
+	MOVQ	0(SP), BX	// caller's PC
+	LEAQ	from+0(FP), SI	// caller's SP
 	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
@@ -45,45 +47,47 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
+	MOVQ	from+0(FP), AX	// AX = from
+	MOVQ	to+8(FP), DX	// DX = to
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	LEAQ	from+0(FP), SI
+	MOVQ	0(SP), BX	// caller's PC
+	LEAQ	from+0(FP), SI	// caller's SP
 	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
@@ -110,46 +114,49 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
-	MOVQ	DX, 0(SP)
+	MOVQ	DX, 0(SP)	// threadMain's argument: the thread
 	CALL	·threadMain(SB)
 	// The thread has finished; threadMain returned the context to resume.
 	// Install it and leave through threadExit, which has no frame: a RET
 	// here would first pop this frame.
-	MOVQ	8(SP), DX
+	MOVQ	8(SP), DX	// DX = the context threadMain returned
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	context_lo(DX), BX
 	MOVQ	BX, const_gStackLo(CX)
 	MOVQ	context_hi(DX), BX
@@ -162,42 +169,46 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	JMP	·threadExit(SB)
 
 // func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (DX) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
+//
+// Clobbers: SP
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -205,39 +216,48 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	const_gM(CX), CX
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVB	$0, (CX)(AX*1)
+	MOVB	$0, (CX)(AX*1)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
+//
+// Clobbers: AX, DX
 TEXT ·cputicks(SB), NOSPLIT, $0-8
-	RDTSC
+	RDTSC	// DX:AX = the TSC
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)

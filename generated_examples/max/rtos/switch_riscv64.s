@@ -16,9 +16,11 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchTo
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -45,30 +47,32 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
+//
+// Clobbers: RA, X2, A0, A1, T0, T1, T2, T3, T4, T5 (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOV	from+0(FP), A0
-	MOV	to+8(FP), A1
+	MOV	from+0(FP), A0	// A0 = from
+	MOV	to+8(FP), A1	// A1 = to
 	// Save the resume point: the return PC (RA) and the caller's SP (switchFromRun
 	// has no frame).
 	MOV	RA, context_pc(A0)
@@ -100,38 +104,41 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with A1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with A1 holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
 	// switchTo entered with a RET, so the prologue saved threadStart's own
 	// address as its return PC. Clear it, as on amd64, for unwinders that
 	// do not stop at TOPFRAME.
-	MOV	ZERO, 0(X2)
-	MOV	A1, 8(X2)
+	MOV	ZERO, 0(X2)	// no return PC
+	MOV	A1, 8(X2)	// threadMain's argument: the thread
 	CALL	·threadMain(SB)
 	// The thread has finished; threadMain returned the context to resume.
 	// Install it and leave through threadExit, which has no frame: a RET
 	// here would first pop this frame.
-	MOV	16(X2), A1
+	MOV	16(X2), A1	// A1 = the context threadMain returned
 	MOV	context_lo(A1), T0
 	MOV	T0, const_gStackLo(g)
 	MOV	context_hi(A1), T0
@@ -148,32 +155,36 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	// atomic step against the runtime posting the marker.
 	MOV	context_lo(A1), T1
 	MOV	·stackGuard(SB), T2
-	ADD	T2, T1
+	ADD	T2, T1	// T1 = lo + StackGuard
 	MOV	$const_stackPreempt, T3
 	ADD	$const_gStackguard0, g, T4
 guard:
-	LRD	(T4), T2
+	LRD	(T4), T2	// T2 = stackguard0, reserved
 	BEQ	T2, T3, resume
-	SCD	T1, (T4), T5
-	BNEZ	T5, guard
+	SCD	T1, (T4), T5	// stackguard0 = T1 if still reserved; T5 = 0 if stored
+	BNEZ	T5, guard	// the reservation was lost: again
 resume:
-	MOV	context_pc(A1), RA
+	MOV	context_pc(A1), RA	// the resume PC
 	JMP	·threadExit(SB)
 
 // func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (A1) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (A1) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
+//
+// Clobbers: X2
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a return through RA (JALR X0, 0(RA), which the hardware
 	// treats as a return and pops its return-address stack): the CALL that
 	// entered switchTo pushed an entry that only a return pops (measured on
 	// amd64: 25 ns against 13 ns per Yield when it is left behind).
-	MOV	context_sp(A1), X2
-	RET
+	MOV	context_sp(A1), X2	// the incoming stack
+	RET	// to RA, the resume PC
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: A0
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOV	$·threadStart(SB), A0
 	MOV	A0, ret+0(FP)
@@ -181,33 +192,42 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: A0
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at g+off
 	MOV	A0, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: A0, A1
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOV	const_gM(g), A1
 	MOV	off+0(FP), A0
 	ADD	A1, A0
-	MOV	(A0), A0
+	MOV	(A0), A0	// A0 = the word at A1+off
 	MOV	A0, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: A0
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOV	off+0(FP), A0
 	ADD	g, A0
-	MOVB	ZERO, (A0)
+	MOVB	ZERO, (A0)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the time CSR (RDTIME), which linux lets user code read.
+// cputicks reads the time CSR (RDTIME).
+// Linux lets user code read it.
+//
+// Clobbers: A0
 TEXT ·cputicks(SB), NOSPLIT, $0-8
 	RDTIME	A0
 	MOV	A0, ret+0(FP)

@@ -10,15 +10,16 @@ package rtos
 // the frame pointer so that SP stays 16-byte aligned: $16 becomes 32.
 const startFrame = 32
 
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
 //
 //go:noescape
 func switchTo(from *context, to *context, pub *gobj)
 
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with R1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with R1 holding the thread. TOPFRAME ends every
+// unwind here.
 func threadStart()
 
 // threadStartPC returns the address of threadStart.
@@ -33,16 +34,17 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
-// cputicks reads the virtual counter (CNTVCT_EL0), which linux lets user code read.
+// cputicks reads the virtual counter (CNTVCT_EL0).
+// Linux lets user code read it.
 func cputicks() uint64
 
 // getg returns the running goroutine's g.
 func getg() *gobj
 
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On arm64 that is STLRW
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On arm64 that is STLRW
 // (what the runtime's StoreRel is).
 func releaseG(gp *gobj, claimed uintptr, locked uintptr)

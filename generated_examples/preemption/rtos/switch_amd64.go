@@ -9,15 +9,16 @@ package rtos
 // of a thread ends at.
 const startFrame = 24
 
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
 //
 //go:noescape
 func switchTo(from *context, to *context, pub *gobj)
 
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
 func threadStart()
 
 // threadStartPC returns the address of threadStart.
@@ -32,36 +33,40 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
 func cputicks() uint64
 
 // getg returns the running goroutine's g.
 func getg() *gobj
 
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On amd64 a plain store is one
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On amd64 a plain store is one
 // (what the runtime's StoreRel is).
 func releaseG(gp *gobj, claimed uintptr, locked uintptr)
 
-// sigHandler is the preemption signal handler, called by the kernel with the
-// C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
-// what is not one of this package's timers to the previous handler.
+// sigHandler is the preemption signal handler.
+// The kernel calls it with the C ABI (DI signal, SI siginfo, DX ucontext) on
+// the signal stack. It forwards what is not one of this package's timers to
+// the previous handler.
 func sigHandler()
 
 // sigReturn is the handler's restorer: rt_sigreturn.
 func sigReturn()
 
-// preemptTrampoline is entered from the signal handler as if the interrupted
-// instruction had called it. It saves every register in runtime.asyncPreempt's
-// frame layout and the XSAVE area, calls preemptStub, restores everything and
-// returns to the instruction.
+// preemptTrampoline runs the preemption of a thread the signal handler stopped.
+// The handler enters it as if the interrupted instruction had called it. It
+// saves every register in runtime.asyncPreempt's frame layout and the XSAVE
+// area, calls preemptStub, restores everything and returns to the
+// instruction.
 func preemptTrampoline()
 
-// preemptStub calls preempted(AX) with runtime.asyncPreempt's return address
+// preemptStub calls preempted(AX) for preemptTrampoline.
+// With asyncPreemptView set it puts runtime.asyncPreempt's return address
 // (asyncPreemptRet) in its own return-address slot, so that every unwinder
 // takes the trampoline's frame for asyncPreempt's; it puts its real return
 // address back before it returns, with the XSAVE area (DI at entry) in DI.
@@ -73,11 +78,11 @@ func sigHandlerPC() uintptr
 // sigReturnPC returns the address of sigReturn.
 func sigReturnPC() uintptr
 
-// xsaveSize returns the size of the XSAVE area for the enabled state components
-// (CPUID leaf 0xD, sub-leaf 0, EBX).
+// xsaveSize returns the size of the XSAVE area for the enabled components.
+// It is CPUID leaf 0xD, sub-leaf 0, EBX.
 func xsaveSize() uintptr
 
-// sigChainAddr returns the process-wide registry of the handler chain, the
-// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
-// generated package's DUPOK definition.
+// sigChainAddr returns the process-wide registry of the handler chain.
+// It is the one copy of gthreadgen_sigchain_v1 that the linker keeps of
+// every generated package's DUPOK definition.
 func sigChainAddr() *sigChain

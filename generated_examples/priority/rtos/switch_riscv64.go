@@ -9,15 +9,16 @@ package rtos
 // the slot where the prologue saves RA.
 const startFrame = 24
 
-// switchTo saves the running context in from and resumes to. It also
-// writes from's resume point into syscallsp, syscallpc and syscallbp of pub:
-// the holder g that publishes from (gc: collect), or scratch space.
+// switchTo saves the running context in from and resumes to.
+// It also writes from's resume point into syscallsp, syscallpc and syscallbp
+// of pub: the holder g that publishes from (gc: collect), or scratch space.
 //
 //go:noescape
 func switchTo(from *context, to *context, pub *gobj)
 
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with A1 holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with A1 holding the thread. TOPFRAME ends every
+// unwind here.
 func threadStart()
 
 // threadStartPC returns the address of threadStart.
@@ -32,17 +33,18 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
-// cputicks reads the time CSR (RDTIME), which linux lets user code read.
+// cputicks reads the time CSR (RDTIME).
+// Linux lets user code read it.
 func cputicks() uint64
 
 // getg returns the running goroutine's g.
 func getg() *gobj
 
-// releaseG ends an acquire of a parked holder gp: it gives back the goroutine
-// profiler's claim when claimed is not 0, then the scan bit when locked is not
-// 0, each with a release store, so that whoever takes them next sees the g
-// field writes before them; the call keeps the compiler from moving those
-// writes past it. On riscv64 that is
+// releaseG ends an acquire of a parked holder gp.
+// It gives back the goroutine profiler's claim when claimed is not 0, then
+// the scan bit when locked is not 0, each with a release store, so that
+// whoever takes them next sees the g field writes before them; the call
+// keeps the compiler from moving those writes past it. On riscv64 that is
 // AMOSWAPW, which the assembler emits with the aq and rl bits set (what the
 // runtime's StoreRel is).
 func releaseG(gp *gobj, claimed uintptr, locked uintptr)

@@ -14,20 +14,21 @@ const startFrame = 24
 //go:noescape
 func switchTo(from *context, to *context)
 
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
 //
 //go:noescape
 func switchFromRun(from *context, to *context)
 
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
 func threadStart()
 
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (DX) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
 func threadExit()
 
 // threadStartPC returns the address of threadStart.
@@ -42,21 +43,24 @@ func mword(off uintptr) uintptr
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
 func gclearbyte(off uintptr)
 
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
 func cputicks() uint64
 
-// sigHandler is the preemption signal handler, called by the kernel with the
-// C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
-// what is not one of this package's timers to the previous handler.
+// sigHandler is the preemption signal handler.
+// The kernel calls it with the C ABI (DI signal, SI siginfo, DX ucontext) on
+// the signal stack. It forwards what is not one of this package's timers to
+// the previous handler.
 func sigHandler()
 
 // sigReturn is the handler's restorer: rt_sigreturn.
 func sigReturn()
 
-// preemptTrampoline is entered from the signal handler as if the interrupted
-// instruction had called it. It saves every register and the XSAVE area,
-// calls preempted, restores everything and returns to the instruction.
+// preemptTrampoline runs the preemption of a thread the signal handler stopped.
+// The handler enters it as if the interrupted instruction had called it. It
+// saves every register and the XSAVE area, calls preempted, restores
+// everything and returns to the instruction.
 func preemptTrampoline()
 
 // sigHandlerPC returns the address of sigHandler.
@@ -65,11 +69,11 @@ func sigHandlerPC() uintptr
 // sigReturnPC returns the address of sigReturn.
 func sigReturnPC() uintptr
 
-// xsaveSize returns the size of the XSAVE area for the enabled state components
-// (CPUID leaf 0xD, sub-leaf 0, EBX).
+// xsaveSize returns the size of the XSAVE area for the enabled components.
+// It is CPUID leaf 0xD, sub-leaf 0, EBX.
 func xsaveSize() uintptr
 
-// sigChainAddr returns the process-wide registry of the handler chain, the
-// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
-// generated package's DUPOK definition.
+// sigChainAddr returns the process-wide registry of the handler chain.
+// It is the one copy of gthreadgen_sigchain_v1 that the linker keeps of
+// every generated package's DUPOK definition.
 func sigChainAddr() *sigChain

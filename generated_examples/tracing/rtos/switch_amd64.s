@@ -16,14 +16,16 @@
 
 // func switchTo(from, to *context)
 // switchTo saves the running context in from and resumes to.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchTo(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
+	MOVQ	from+0(FP), AX	// AX = from
+	MOVQ	to+8(FP), DX	// DX = to
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	LEAQ	from+0(FP), SI
+	MOVQ	0(SP), BX	// caller's PC
+	LEAQ	from+0(FP), SI	// caller's SP
 	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
@@ -45,45 +47,47 @@ TEXT ·switchTo(SB), NOSPLIT, $0-16
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func switchFromRun(from, to *context)
-// switchFromRun is switchTo for Run's switch into the threads: it also saves
-// the stack bounds and stktopsp of Run's own stack, which switchTo leaves
-// alone because they never change on a thread's stack.
+// switchFromRun is switchTo for Run's switch into the threads.
+// It also saves the stack bounds and stktopsp of Run's own stack, which
+// switchTo leaves alone because they never change on a thread's stack.
+//
+// Clobbers: AX, BX, CX, DX, SI, BP, SP (it returns into the incoming context, on its stack)
 TEXT ·switchFromRun(SB), NOSPLIT, $0-16
-	MOVQ	from+0(FP), AX
-	MOVQ	to+8(FP), DX
+	MOVQ	from+0(FP), AX	// AX = from
+	MOVQ	to+8(FP), DX	// DX = to
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	// Save the resume point: the return PC, the caller's SP and BP.
-	MOVQ	0(SP), BX
-	LEAQ	from+0(FP), SI
+	MOVQ	0(SP), BX	// caller's PC
+	LEAQ	from+0(FP), SI	// caller's SP
 	MOVQ	BX, context_pc(AX)
 	MOVQ	SI, context_sp(AX)
 	MOVQ	BP, context_bp(AX)
@@ -110,46 +114,49 @@ TEXT ·switchFromRun(SB), NOSPLIT, $0-16
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func threadStart()
-// threadStart is the bottom frame of every thread stack, entered by switchTo
-// with DX holding the thread. TOPFRAME ends every unwind here.
+// threadStart is the bottom frame of every thread stack.
+// switchTo enters it with DX holding the thread. TOPFRAME ends every
+// unwind here.
+//
+// Clobbers: all registers (it calls Go code and returns to no caller)
 TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	NO_LOCAL_POINTERS
-	MOVQ	DX, 0(SP)
+	MOVQ	DX, 0(SP)	// threadMain's argument: the thread
 	CALL	·threadMain(SB)
 	// The thread has finished; threadMain returned the context to resume.
 	// Install it and leave through threadExit, which has no frame: a RET
 	// here would first pop this frame.
-	MOVQ	8(SP), DX
+	MOVQ	8(SP), DX	// DX = the context threadMain returned
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	context_lo(DX), BX
 	MOVQ	BX, const_gStackLo(CX)
 	MOVQ	context_hi(DX), BX
@@ -162,42 +169,46 @@ TEXT ·threadStart(SB), NOSPLIT|TOPFRAME, $16-0
 	MOVQ	BX, const_gStktopsp(CX)
 	// stackguard0 = lo + StackGuard, unless the runtime has posted its
 	// preemption marker there: then leave it for the next prologue to see.
-	MOVQ	const_gStackguard0(CX), AX
+	MOVQ	const_gStackguard0(CX), AX	// AX = stackguard0, for CMPXCHGQ
 	CMPQ	AX, $const_stackPreempt
-	JEQ	resume
+	JEQ	resume	// the preemption marker: leave it
 	MOVQ	context_lo(DX), BX
-	ADDQ	·stackGuard(SB), BX
+	ADDQ	·stackGuard(SB), BX	// BX = lo + StackGuard
 	LOCK
-	CMPXCHGQ	BX, const_gStackguard0(CX)
+	CMPXCHGQ	BX, const_gStackguard0(CX)	// stackguard0 = BX if it still is AX
 resume:
-	MOVQ	context_pc(DX), BX
-	MOVQ	context_bp(DX), BP
+	MOVQ	context_pc(DX), BX	// the resume PC
+	MOVQ	context_bp(DX), BP	// the incoming frame pointer
 	JMP	·threadExit(SB)
 
 // func threadExit()
-// threadExit leaves a finished thread for good: threadStart installs the
-// context threadMain returned (DX) and jumps here, and threadExit resumes it;
-// nothing of the finished thread is saved.
+// threadExit leaves a finished thread for good.
+// threadStart installs the context threadMain returned (DX) and jumps
+// here, and threadExit resumes it; nothing of the finished thread is saved.
+//
+// Clobbers: SP
 TEXT ·threadExit(SB), NOSPLIT|NOFRAME, $0-0
 	// Resume with a RET to the incoming PC, pushed on the incoming stack: the
 	// CALL that entered switchTo pushed a return-stack-buffer entry that only a
 	// RET pops; a JMP would leave it behind and every later return would
 	// mispredict (measured: 25 ns against 13 ns per Yield).
-	MOVQ	context_sp(DX), SP
-	CMPQ	BP, $0
+	MOVQ	context_sp(DX), SP	// the incoming stack
+	CMPQ	BP, $0	// never run?
 	JEQ	fresh
 	SUBQ	$8, SP
-	MOVQ	BX, 0(SP)
-	RET
+	MOVQ	BX, 0(SP)	// push the resume PC
+	RET	// pops it
 fresh:
 	// A thread that has not run yet starts in threadStart with a JMP: its
 	// entry pops no return-stack entry, so the one pushed by the CALL of the
 	// switch that started it is still on top when the thread ends, and the
 	// RET in threadExit back to that context is predicted.
-	JMP	BX
+	JMP	BX	// to threadStart
 
 // func threadStartPC() uintptr
 // threadStartPC returns the address of threadStart.
+//
+// Clobbers: AX
 TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 	MOVQ	$·threadStart(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -205,57 +216,69 @@ TEXT ·threadStartPC(SB), NOSPLIT, $0-8
 
 // func gword(off uintptr) uintptr
 // gword reads the word at offset off in the running goroutine's g.
+//
+// Clobbers: AX, CX
 TEXT ·gword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func mword(off uintptr) uintptr
 // mword reads the word at offset off in the running goroutine's m.
+//
+// Clobbers: AX, CX
 TEXT ·mword(SB), NOSPLIT, $0-16
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	const_gM(CX), CX
 	MOVQ	off+0(FP), AX
-	MOVQ	(CX)(AX*1), AX
+	MOVQ	(CX)(AX*1), AX	// AX = the word at CX+off
 	MOVQ	AX, ret+8(FP)
 	RET
 
 // func gclearbyte(off uintptr)
 // gclearbyte sets the byte at offset off in the running goroutine's g to zero.
+//
+// Clobbers: AX, CX
 TEXT ·gclearbyte(SB), NOSPLIT, $0-8
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	off+0(FP), AX
-	MOVB	$0, (CX)(AX*1)
+	MOVB	$0, (CX)(AX*1)	// the byte at g+off = 0
 	RET
 
 // func cputicks() uint64
-// cputicks reads the time-stamp counter: RDTSC, not serialised (RDTSCP or a
-// fence would double its cost), about 12 ns on the benchmark machine.
+// cputicks reads the time-stamp counter (RDTSC).
+// Not serialised: RDTSCP or a fence would double its cost (about 12 ns on
+// the benchmark machine).
+//
+// Clobbers: AX, DX
 TEXT ·cputicks(SB), NOSPLIT, $0-8
-	RDTSC
+	RDTSC	// DX:AX = the TSC
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
 
 // func sigHandler()
-// sigHandler is the preemption signal handler, called by the kernel with the
-// C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards
-// what is not one of this package's timers to the previous handler.
+// sigHandler is the preemption signal handler.
+// The kernel calls it with the C ABI (DI signal, SI siginfo, DX ucontext) on
+// the signal stack. It forwards what is not one of this package's timers to
+// the previous handler.
+//
+// Clobbers: AX, BX, CX, DX, SI, DI, R8, R9, R10, R11, R12, R13, R14, R15 (and when it forwards the signal, what the next handler clobbers)
 TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
-	CMPL	8(SI), $-2
+	CMPL	8(SI), $-2	// si_code == SI_TIMER?
 	JNE	forward
 	// The timer's value is its slot's address, the low bits say which timer:
 	// 0 the tick, 1 the wake timer (services), 2 the retry timer.
-	MOVQ	24(SI), AX
+	MOVQ	24(SI), AX	// si_value
 	MOVQ	AX, R13
-	ANDQ	$3, R13
-	ANDQ	$~3, AX
+	ANDQ	$3, R13	// R13 = which timer
+	ANDQ	$~3, AX	// AX = the slot: a *preemptState
 	// Ours if the timer's value points into preemptStates.
 	LEAQ	·preemptStates(SB), BX
 	CMPQ	AX, BX
@@ -267,7 +290,7 @@ TEXT ·sigHandler(SB), NOSPLIT|NOFRAME, $0-0
 	JEQ	done
 	// And the signal's timer is the slot's timer of that kind (si_timerid):
 	// anything else, a value forged with sigqueue say, goes along the chain.
-	MOVL	16(SI), CX
+	MOVL	16(SI), CX	// CX = si_timerid
 	CMPQ	R13, $0
 	JNE	notTick
 	CMPL	CX, preemptState_timer(AX)
@@ -289,7 +312,7 @@ mine:
 	// for it (RDTSC writes AX and DX: keep the state and the ucontext).
 	MOVQ	AX, R12
 	MOVQ	DX, R15
-	RDTSC
+	RDTSC	// DX:AX = the TSC
 	SHLQ	$32, DX
 	ORQ	AX, DX
 	MOVQ	DX, R14
@@ -355,7 +378,7 @@ wakeTimer:
 	LEAQ	·zeroTimerSpec(SB), DX
 	MOVQ	$0, R10
 	MOVQ	$const_sysTimerSettime, AX
-	SYSCALL
+	SYSCALL	// timer_settime
 	RET
 wakeDue:
 	MOVQ	Runtime_current(R8), BX
@@ -387,7 +410,7 @@ retry:
 check:
 	// The runner goroutine on the thread's stack (not g0, not the signal g).
 	MOVQ	TLS, CX
-	MOVQ	0(CX)(TLS*1), CX
+	MOVQ	0(CX)(TLS*1), CX	// CX = g
 	MOVQ	const_gStackLo(CX), R8
 	CMPQ	R8, (thread_ctx+context_lo)(BX)
 	JNE	unsafe
@@ -448,7 +471,7 @@ unsafe:
 	LEAQ	·retrySpec(SB), DX
 	MOVQ	$0, R10
 	MOVQ	$const_sysTimerSettime, AX
-	SYSCALL
+	SYSCALL	// timer_settime
 done:
 	RET
 forward:
@@ -461,19 +484,24 @@ forward:
 	CMPQ	AX, $1
 	JLS	done
 jump:
-	JMP	AX
+	JMP	AX	// the next handler
 
 // func sigReturn()
 // sigReturn is the handler's restorer: rt_sigreturn.
+//
+// Clobbers: AX, CX, R11 (it does not return: rt_sigreturn restores the interrupted registers)
 TEXT ·sigReturn(SB), NOSPLIT|NOFRAME, $0-0
-	MOVQ	$15, AX
+	MOVQ	$15, AX	// rt_sigreturn
 	SYSCALL
-	INT	$3
+	INT	$3	// not reached
 
 // func preemptTrampoline()
-// preemptTrampoline is entered from the signal handler as if the interrupted
-// instruction had called it. It saves every register and the XSAVE area,
-// calls preempted, restores everything and returns to the instruction.
+// preemptTrampoline runs the preemption of a thread the signal handler stopped.
+// The handler enters it as if the interrupted instruction had called it. It
+// saves every register and the XSAVE area, calls preempted, restores
+// everything and returns to the instruction.
+//
+// Clobbers: none (it restores every register, the flags and the XSAVE state)
 TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 	PUSHQ	BP
 	MOVQ	SP, BP
@@ -482,7 +510,7 @@ TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 	// The frame: 14 registers, the argument of preempted, and on top the two
 	// words the handler left (XSAVE area at -16(BP), state at -24(BP)).
 	ADJSP	$136
-	NOP	SP
+	NOP	SP	// vet does not follow ADJSP
 	MOVQ	AX, 8(SP)
 	MOVQ	BX, 16(SP)
 	MOVQ	CX, 24(SP)
@@ -498,14 +526,14 @@ TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 	MOVQ	R14, 104(SP)
 	MOVQ	R15, 112(SP)
 	MOVQ	-16(BP), DI
-	MOVL	$-1, AX
+	MOVL	$-1, AX	// DX:AX = -1: every component
 	MOVL	$-1, DX
 	XSAVE64	(DI)
 	MOVQ	-24(BP), AX
 	MOVQ	AX, 0(SP)
 	CALL	·preempted(SB)
 	MOVQ	-16(BP), DI
-	MOVL	$-1, AX
+	MOVL	$-1, AX	// DX:AX = -1: every component
 	MOVL	$-1, DX
 	XRSTOR64	(DI)
 	MOVQ	112(SP), R15
@@ -529,6 +557,8 @@ TEXT ·preemptTrampoline(SB), NOSPLIT|NOFRAME, $0-0
 
 // func sigHandlerPC() uintptr
 // sigHandlerPC returns the address of sigHandler.
+//
+// Clobbers: AX
 TEXT ·sigHandlerPC(SB), NOSPLIT, $0-8
 	MOVQ	$·sigHandler(SB), AX
 	MOVQ	AX, ret+0(FP)
@@ -536,26 +566,32 @@ TEXT ·sigHandlerPC(SB), NOSPLIT, $0-8
 
 // func sigReturnPC() uintptr
 // sigReturnPC returns the address of sigReturn.
+//
+// Clobbers: AX
 TEXT ·sigReturnPC(SB), NOSPLIT, $0-8
 	MOVQ	$·sigReturn(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
 
 // func xsaveSize() uintptr
-// xsaveSize returns the size of the XSAVE area for the enabled state components
-// (CPUID leaf 0xD, sub-leaf 0, EBX).
+// xsaveSize returns the size of the XSAVE area for the enabled components.
+// It is CPUID leaf 0xD, sub-leaf 0, EBX.
+//
+// Clobbers: AX, BX, CX, DX
 TEXT ·xsaveSize(SB), NOSPLIT, $0-8
 	MOVL	$0xd, AX
 	MOVL	$0, CX
-	CPUID
+	CPUID	// EBX = the XSAVE area's size
 	MOVL	BX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
 
 // func sigChainAddr() *sigChain
-// sigChainAddr returns the process-wide registry of the handler chain, the
-// one copy of gthreadgen_sigchain_v1 that the linker keeps of every
-// generated package's DUPOK definition.
+// sigChainAddr returns the process-wide registry of the handler chain.
+// It is the one copy of gthreadgen_sigchain_v1 that the linker keeps of
+// every generated package's DUPOK definition.
+//
+// Clobbers: AX
 TEXT ·sigChainAddr(SB), NOSPLIT, $0-8
 	LEAQ	gthreadgen_sigchain_v1(SB), AX
 	MOVQ	AX, ret+0(FP)

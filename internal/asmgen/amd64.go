@@ -11,121 +11,57 @@ import "fmt"
 // every register as caller-saved, so nothing else needs saving for a
 // cooperative switch.
 func AMD64(opt Options) *Arch {
-	a := &Arch{
-		GOARCH: "amd64",
-		mov:    "MOVQ",
-		toReg:  "DX",
-		guard:  amd64Guard,
-		Registers: `Register roles in switchTo:
+	s := &isa{
+		goarch:   "amd64",
+		ticksDoc: "the time-stamp counter (RDTSC).\nNot serialised: RDTSCP or a fence would double its cost (about 12 ns on\nthe benchmark machine).",
+		ticks: func(f *Func) {
+			f.Clobbers = []string{"AX", "DX"} // RDTSC writes both
+			f.I("RDTSC").C("DX:AX = the TSC")
+			f.I("SHLQ", "$32", "DX")
+			f.I("ORQ", "DX", "AX")
+			f.I("MOVQ", "AX", f.Arg("ret"))
+			f.I("RET")
+		},
+		registers: `Register roles in switchTo:
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
 	DX	to *context (incoming); threadStart receives it as its *thread
 	CX	g, loaded from thread-local storage
 	BX	scratch; then the incoming resume PC
 	SI	the outgoing SP (scratch later)
 	DI	pub (gc: collect)`,
+		startFrameDoc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
+			"prologue (its frame and the saved frame pointer): the stktopsp every unwind\n" +
+			"of a thread ends at.",
+		startFrame: startLocals + 8,
+
+		mov: "MOVQ", sp: "SP", zero: "$0",
+		from: "AX", to: "DX", pub: "DI", tmp: "BX", ret: "AX", mReg: "CX",
+		argBase:  0,
+		relStore: "On amd64 a plain store is one\n(what the runtime's StoreRel is).",
+		loadG: func(f *Func) string {
+			loadG(f, "CX")
+			return "CX"
+		},
+		resumePoint: func(f *Func) (pc, sp, bp string) {
+			f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
+			f.I("MOVQ", "0(SP)", "BX").C("caller's PC")
+			f.I("LEAQ", f.Arg("from"), "SI").C("caller's SP")
+			return "BX", "SI", "BP"
+		},
+		resumeRegs: [][2]string{{"context_pc", "BX"}, {"context_bp", "BP"}},
+		enter:      amd64Enter,
+		guard:      amd64Guard,
+		indexed:    func(_ *Func, base, off string) string { return "(" + base + ")(" + off + "*1)" },
+		jumpIfZero: func(f *Func, v Operand, label string) {
+			f.I("CMPQ", v, "$0")
+			f.I("JEQ", label)
+		},
+		storeRel32: func(f *Func, v, off, base string) { f.I("MOVL", v, off+"("+base+")") },
 	}
-
-	sw := switchToFunc(opt.GC)
-	// Lean in every mode: with gc: collect, tryGCSwitch saves Run's own
-	// stack bounds before Run's switch into the threads.
-	amd64Switch(sw, false, !opt.GC)
-
-	start := threadStartFunc("DX")
-	start.I("NO_LOCAL_POINTERS")
-	if opt.GC {
-		start.Frame = 16
-		start.Comment("Finish the switch that entered the thread (gc: collect) before any\n" +
-			"Go prologue can let the collector in; keep the thread in 8(SP).")
-		start.I("MOVQ", "DX", "8(SP)")
-		start.I("MOVQ", "DX", "0(SP)")
-		start.I("CALL", "·threadEntered(SB)")
-		start.I("MOVQ", "8(SP)", "DX")
-		start.I("MOVQ", "DX", "0(SP)")
-		start.I("CALL", "·threadMain(SB)")
-		start.I("UNDEF")
-	} else {
-		start.Frame = 16
-		start.I("MOVQ", "DX", "0(SP)")
-		start.I("CALL", "·threadMain(SB)")
-		start.Comment("The thread has finished; threadMain returned the context to resume.\n" +
-			"Install it and leave through threadExit, which has no frame: a RET\n" +
-			"here would first pop this frame.")
-		start.I("MOVQ", "8(SP)", "DX")
-		loadG(start, "CX")
-		amd64Install(start)
-		start.I("JMP", "·threadExit(SB)")
-	}
-
-	pc := threadStartPCFunc()
-	pc.I("MOVQ", "$·threadStart(SB)", "AX")
-	pc.I("MOVQ", "AX", pc.Arg("ret"))
-	pc.I("RET")
-
-	gword := gwordFunc()
-	loadG(gword, "CX")
-	gword.I("MOVQ", gword.Arg("off"), "AX")
-	gword.I("MOVQ", "(CX)(AX*1)", "AX")
-	gword.I("MOVQ", "AX", gword.Arg("ret"))
-	gword.I("RET")
-
-	clear := gclearbyteFunc()
-	loadG(clear, "CX")
-	clear.I("MOVQ", clear.Arg("off"), "AX")
-	clear.I("MOVB", "$0", "(CX)(AX*1)")
-	clear.I("RET")
-
-	mword := mwordFunc()
-	loadG(mword, "CX")
-	mword.I("MOVQ", "const_gM(CX)", "CX")
-	mword.I("MOVQ", mword.Arg("off"), "AX")
-	mword.I("MOVQ", "(CX)(AX*1)", "AX")
-	mword.I("MOVQ", "AX", mword.Arg("ret"))
-	mword.I("RET")
-
-	if opt.GC {
-		a.Funcs = []*Func{sw, start}
-	} else {
-		run := switchFromRunFunc()
-		amd64Switch(run, true, true)
-		exit := threadExitFunc("DX")
-		amd64Enter(exit, true)
-		a.Funcs = []*Func{sw, run, start, exit}
-	}
-	tsc := cputicksFunc("the time-stamp counter: RDTSC, not serialised (RDTSCP or a\nfence would double its cost), about 12 ns on the benchmark machine")
-	tsc.I("RDTSC")
-	tsc.I("SHLQ", "$32", "DX")
-	tsc.I("ORQ", "DX", "AX")
-	tsc.I("MOVQ", "AX", tsc.Arg("ret"))
-	tsc.I("RET")
-	a.Funcs = append(a.Funcs, pc, gword, mword, clear, tsc)
-	if opt.GC {
-		getg := getgFunc()
-		loadG(getg, "CX")
-		getg.I("MOVQ", "CX", getg.Arg("ret"))
-		getg.I("RET")
-		rel := releaseGFunc("On amd64 a plain store is one\n(what the runtime's StoreRel is).")
-		rel.I("MOVQ", rel.Arg("gp"), "AX")
-		rel.I("CMPQ", rel.Arg("claimed"), "$0")
-		rel.I("JEQ", "status")
-		rel.I("MOVL", "$const_profAbsent", "const_gGoroutineProfiled(AX)")
-		rel.Label("status")
-		rel.I("CMPQ", rel.Arg("locked"), "$0")
-		rel.I("JEQ", "done")
-		rel.I("MOVL", "$const_gStatusWaiting", "const_gStatus(AX)")
-		rel.Label("done")
-		rel.I("RET")
-		a.Funcs = append(a.Funcs, getg, rel)
-	}
+	a := s.arch(opt)
 	if opt.Preempt {
 		amd64Preempt(a, opt)
 	}
-	a.Consts = []Const{{
-		Name: "startFrame",
-		Doc: "startFrame is the distance from threadStart's entry SP to its SP after the\n" +
-			"prologue (its frame and the saved frame pointer): the stktopsp every unwind\n" +
-			"of a thread ends at.",
-		Value: start.Frame + 8,
-	}}
 	return a
 }
 
@@ -133,33 +69,7 @@ func AMD64(opt Options) *Arch {
 // under -buildmode=pie.
 func loadG(f *Func, reg string) {
 	f.I("MOVQ", "TLS", reg)
-	f.I("MOVQ", "0("+reg+")(TLS*1)", reg)
-}
-
-// amd64Switch writes a switch from the context in argument from to the one
-// in argument to; full saves every g field of the outgoing stack (see
-// savedFields), fresh enters a thread that has never run with a JMP.
-func amd64Switch(f *Func, full, fresh bool) {
-	f.I("MOVQ", f.Arg("from"), "AX")
-	f.I("MOVQ", f.Arg("to"), "DX")
-	loadG(f, "CX")
-	f.Comment("Save the resume point: the return PC, the caller's SP and BP.")
-	f.I("MOVQ", "0(SP)", "BX")
-	f.I("LEAQ", f.Arg("from"), "SI")
-	saveResume(f, "MOVQ", "AX", "DI", "BX", "SI", "BP")
-	saveFields(f, "MOVQ", "CX", "AX", "BX", full)
-	amd64Install(f)
-	amd64Enter(f, fresh)
-}
-
-// amd64Install installs the incoming context in DX (g in CX): its g
-// fields and stackguard0; then loads its resume PC into BX and its frame
-// pointer into BP for amd64Enter.
-func amd64Install(f *Func) {
-	installFields(f, "MOVQ", "CX", "DX", "BX")
-	amd64Guard(f, "CX")
-	f.I("MOVQ", "context_pc(DX)", "BX")
-	f.I("MOVQ", "context_bp(DX)", "BP")
+	f.I("MOVQ", "0("+reg+")(TLS*1)", reg).C(reg + " = g")
 }
 
 // amd64Enter moves to the stack of the context in DX and resumes it at the
@@ -170,21 +80,21 @@ func amd64Enter(f *Func, fresh bool) {
 		"CALL that entered switchTo pushed a return-stack-buffer entry that only a\n" +
 		"RET pops; a JMP would leave it behind and every later return would\n" +
 		"mispredict (measured: 25 ns against 13 ns per Yield).")
-	f.I("MOVQ", "context_sp(DX)", "SP")
+	f.I("MOVQ", "context_sp(DX)", "SP").C("the incoming stack")
 	if fresh {
-		f.I("CMPQ", "BP", "$0")
+		f.I("CMPQ", "BP", "$0").C("never run?")
 		f.I("JEQ", "fresh")
 	}
 	f.I("SUBQ", "$8", "SP")
-	f.I("MOVQ", "BX", "0(SP)")
-	f.I("RET")
+	f.I("MOVQ", "BX", "0(SP)").C("push the resume PC")
+	f.I("RET").C("pops it")
 	if fresh {
 		f.Label("fresh")
 		f.Comment("A thread that has not run yet starts in threadStart with a JMP: its\n" +
 			"entry pops no return-stack entry, so the one pushed by the CALL of the\n" +
 			"switch that started it is still on top when the thread ends, and the\n" +
 			"RET in threadExit back to that context is predicted.")
-		f.I("JMP", "BX")
+		f.I("JMP", "BX").C("to threadStart")
 	}
 }
 
@@ -192,13 +102,13 @@ func amd64Enter(f *Func, fresh bool) {
 // DX, using AX and BX, and ends at the label resume.
 func amd64Guard(f *Func, g string) {
 	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\npreemption marker there: then leave it for the next prologue to see.")
-	f.I("MOVQ", "const_gStackguard0("+g+")", "AX")
+	f.I("MOVQ", "const_gStackguard0("+g+")", "AX").C("AX = stackguard0, for CMPXCHGQ")
 	f.I("CMPQ", "AX", "$const_stackPreempt")
-	f.I("JEQ", "resume")
+	f.I("JEQ", "resume").C("the preemption marker: leave it")
 	f.I("MOVQ", "context_lo(DX)", "BX")
-	f.I("ADDQ", "·stackGuard(SB)", "BX")
+	f.I("ADDQ", "·stackGuard(SB)", "BX").C("BX = lo + StackGuard")
 	f.I("LOCK")
-	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")")
+	f.I("CMPXCHGQ", "BX", "const_gStackguard0("+g+")").C("stackguard0 = BX if it still is AX")
 	f.Label("resume")
 }
 
@@ -217,19 +127,23 @@ func amd64Preempt(a *Arch, opt Options) {
 	)
 	h := &Func{
 		Name: "sigHandler",
-		Doc: "sigHandler is the preemption signal handler, called by the kernel with the\n" +
-			"C ABI (DI signal, SI siginfo, DX ucontext) on the signal stack. It forwards\n" +
-			"what is not one of this package's timers to the previous handler.",
+		Doc: "sigHandler is the preemption signal handler.\n" +
+			"The kernel calls it with the C ABI (DI signal, SI siginfo, DX ucontext) on\n" +
+			"the signal stack. It forwards what is not one of this package's timers to\n" +
+			"the previous handler.",
 		Flags: "NOSPLIT|NOFRAME",
+		// RDTSC writes AX and DX, SYSCALL AX, CX and R11.
+		Clobbers:    []string{"AX", "CX", "DX", "R11"},
+		ClobberNote: "and when it forwards the signal, what the next handler clobbers",
 	}
-	h.I("CMPL", siCode+"(SI)", siTimer)
+	h.I("CMPL", siCode+"(SI)", siTimer).C("si_code == SI_TIMER?")
 	h.I("JNE", "forward")
 	h.Comment("The timer's value is its slot's address, the low bits say which timer:\n" +
 		"0 the tick, 1 the wake timer (services), 2 the retry timer.")
-	h.I("MOVQ", siValue+"(SI)", "AX")
+	h.I("MOVQ", siValue+"(SI)", "AX").C("si_value")
 	h.I("MOVQ", "AX", "R13")
-	h.I("ANDQ", "$3", "R13")
-	h.I("ANDQ", "$~3", "AX")
+	h.I("ANDQ", "$3", "R13").C("R13 = which timer")
+	h.I("ANDQ", "$~3", "AX").C("AX = the slot: a *preemptState")
 	h.Comment("Ours if the timer's value points into preemptStates.")
 	h.I("LEAQ", "·preemptStates(SB)", "BX")
 	h.I("CMPQ", "AX", "BX")
@@ -241,19 +155,18 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("JEQ", "done")
 	h.Comment("And the signal's timer is the slot's timer of that kind (si_timerid):\n" +
 		"anything else, a value forged with sigqueue say, goes along the chain.")
-	h.I("MOVL", siTimerID+"(SI)", "CX")
-	h.I("CMPQ", "R13", "$0")
-	h.I("JNE", "notTick")
-	h.I("CMPL", "CX", "preemptState_timer(AX)")
-	h.I("JNE", "forward")
-	h.I("JMP", "mine")
-	h.Label("notTick")
-	h.I("CMPQ", "R13", "$2")
-	h.I("JNE", "notRetry")
-	h.I("CMPL", "CX", "preemptState_retryTimer(AX)")
-	h.I("JNE", "forward")
-	h.I("JMP", "mine")
-	h.Label("notRetry")
+	h.I("MOVL", siTimerID+"(SI)", "CX").C("CX = si_timerid")
+	for _, k := range []struct{ kind, timer, next string }{
+		{"$0", "preemptState_timer(AX)", "notTick"},
+		{"$2", "preemptState_retryTimer(AX)", "notRetry"},
+	} {
+		h.I("CMPQ", "R13", k.kind)
+		h.I("JNE", k.next)
+		h.I("CMPL", "CX", k.timer)
+		h.I("JNE", "forward")
+		h.I("JMP", "mine")
+		h.Label(k.next)
+	}
 	if opt.Services {
 		h.I("CMPQ", "R13", "$1")
 		h.I("JNE", "forward")
@@ -267,7 +180,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
 	h.I("MOVQ", "AX", "R12")
 	h.I("MOVQ", "DX", "R15")
-	h.I("RDTSC")
+	h.I("RDTSC").C("DX:AX = the TSC")
 	h.I("SHLQ", "$32", "DX")
 	h.I("ORQ", "AX", "DX")
 	h.I("MOVQ", "DX", "R14")
@@ -335,12 +248,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.I("JNE", "wakeDue")
 		h.Comment("No timed wait is left (another call woke it first): stop the timer's\n" +
 			"retries. timer_settime(wakeTimer, 0, &zeroTimerSpec, nil).")
-		h.I("MOVLQSX", "preemptState_wakeTimer(AX)", "DI")
-		h.I("MOVQ", "$0", "SI")
-		h.I("LEAQ", "·zeroTimerSpec(SB)", "DX")
-		h.I("MOVQ", "$0", "R10")
-		h.I("MOVQ", "$const_sysTimerSettime", "AX")
-		h.I("SYSCALL")
+		amd64TimerSettime(h, "preemptState_wakeTimer(AX)", "·zeroTimerSpec(SB)")
 		h.I("RET")
 		h.Label("wakeDue")
 		h.I("MOVQ", "Runtime_current(R8)", "BX")
@@ -464,12 +372,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.Comment("Retry soon rather than a tick later: a deferral that repeats at every\n" +
 		"tick (the collector at work on this OS thread, say) would let the thread\n" +
 		"overrun its slice by many ticks. timer_settime(retryTimer, 0, &retrySpec, nil).")
-	h.I("MOVLQSX", "preemptState_retryTimer(AX)", "DI")
-	h.I("MOVQ", "$0", "SI")
-	h.I("LEAQ", "·retrySpec(SB)", "DX")
-	h.I("MOVQ", "$0", "R10")
-	h.I("MOVQ", "$const_sysTimerSettime", "AX")
-	h.I("SYSCALL")
+	amd64TimerSettime(h, "preemptState_retryTimer(AX)", "·retrySpec(SB)")
 	h.Label("done")
 	h.I("RET")
 	h.Label("forward")
@@ -482,131 +385,144 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("CMPQ", "AX", "$1") // SIG_DFL (0) or SIG_IGN (1): nothing to call
 	h.I("JLS", "done")
 	h.Label("jump")
-	h.I("JMP", "AX")
+	h.I("JMP", "AX").C("the next handler")
 
 	ret := &Func{
 		Name:  "sigReturn",
 		Doc:   "sigReturn is the handler's restorer: rt_sigreturn.",
 		Flags: "NOSPLIT|NOFRAME",
+		// SYSCALL writes CX and R11.
+		Clobbers:    []string{"CX", "R11"},
+		ClobberNote: "it does not return: rt_sigreturn restores the interrupted registers",
 	}
-	ret.I("MOVQ", sysSigreturn, "AX")
+	ret.I("MOVQ", sysSigreturn, "AX").C("rt_sigreturn")
 	ret.I("SYSCALL")
-	ret.I("INT", "$3")
+	ret.I("INT", "$3").C("not reached")
 
+	a.Funcs = append(a.Funcs, h, ret, amd64Trampoline(opt.GC))
 	if opt.GC {
-		tr, stub := amd64GCTrampoline()
-		a.Funcs = append(a.Funcs, h, ret, tr, stub)
-	} else {
-		a.Funcs = append(a.Funcs, h, ret, amd64Trampoline())
+		a.Funcs = append(a.Funcs, amd64PreemptStub())
 	}
 	amd64PreemptHelpers(a)
 }
 
-// amd64Trampoline is the trampoline of gc: pause, which needs no collector
-// view of its frame.
-func amd64Trampoline() *Func {
+// amd64TimerSettime arms the timer whose id is at the operand timer with the
+// itimerspec at spec: timer_settime(timer, 0, spec, nil).
+func amd64TimerSettime(f *Func, timer, spec string) {
+	f.I("MOVLQSX", timer, "DI")
+	f.I("MOVQ", "$0", "SI")
+	f.I("LEAQ", spec, "DX")
+	f.I("MOVQ", "$0", "R10")
+	f.I("MOVQ", "$const_sysTimerSettime", "AX")
+	f.I("SYSCALL").C("timer_settime")
+}
+
+// The registers the trampoline saves, in its order: without gc: collect any
+// order will do, with it runtime.asyncPreempt's.
+var (
+	trampolineRegs   = []string{"AX", "BX", "CX", "DX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+	asyncPreemptRegs = []string{"AX", "CX", "DX", "BX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+)
+
+// amd64Trampoline is the function the signal handler redirects a thread
+// into. Without gc (gc: pause) it calls preempted itself and needs no
+// collector view of its frame. With gc (gc: collect) its frame is
+// runtime.asyncPreempt's at the call to asyncPreempt2 (BP, flags, the 14
+// general registers: 128 bytes), and preemptStub, which it calls, shows that
+// call's return address while it runs, so the collector scans the registers
+// and the interrupted frame conservatively, as after the runtime's own
+// preemption.
+func amd64Trampoline(gc bool) *Func {
 	tr := &Func{
 		Name: "preemptTrampoline",
-		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
-			"instruction had called it. It saves every register and the XSAVE area,\n" +
-			"calls preempted, restores everything and returns to the instruction.",
-		Flags: "NOSPLIT|NOFRAME",
+		Doc: "preemptTrampoline runs the preemption of a thread the signal handler stopped.\n" +
+			"The handler enters it as if the interrupted instruction had called it. It\n" +
+			"saves every register and the XSAVE area, calls preempted, restores\n" +
+			"everything and returns to the instruction.",
+		Flags:       "NOSPLIT|NOFRAME",
+		Preserves:   true,
+		ClobberNote: "it restores every register, the flags and the XSAVE state",
+	}
+	// The frame above SP: the saved registers from base; the XSAVE area and
+	// the state the handler left are at xsave and state.
+	regs, base, frame, xsave, state := trampolineRegs, 8, 136, "-16(BP)", "-24(BP)"
+	if gc {
+		tr.Doc = "preemptTrampoline runs the preemption of a thread the signal handler stopped.\n" +
+			"The handler enters it as if the interrupted instruction had called it. It\n" +
+			"saves every register in runtime.asyncPreempt's frame layout and the XSAVE\n" +
+			"area, calls preemptStub, restores everything and returns to the\n" +
+			"instruction."
+		regs, base, frame, xsave, state = asyncPreemptRegs, 0, 112, "-16(SP)", "-24(SP)"
+		tr.I("NO_LOCAL_POINTERS")
 	}
 	tr.I("PUSHQ", "BP")
 	tr.I("MOVQ", "SP", "BP")
 	tr.Comment("Save flags before anything clobbers them.")
 	tr.I("PUSHFQ")
-	tr.Comment("The frame: 14 registers, the argument of preempted, and on top the two\n" +
-		"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
-	tr.I("ADJSP", "$136")
-	tr.I("NOP", "SP") // vet does not follow ADJSP
-	regs := []string{"AX", "BX", "CX", "DX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+	if gc {
+		tr.Comment("The frame: runtime.asyncPreempt's, 14 registers below the flags.")
+	} else {
+		tr.Comment("The frame: 14 registers, the argument of preempted, and on top the two\n" +
+			"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
+	}
+	tr.I("ADJSP", fmt.Sprintf("$%d", frame))
+	tr.I("NOP", "SP").C("vet does not follow ADJSP")
 	for i, r := range regs {
-		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", 8+8*i))
+		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", base+8*i))
 	}
-	tr.I("MOVQ", "-16(BP)", "DI")
-	tr.I("MOVL", "$-1", "AX")
-	tr.I("MOVL", "$-1", "DX")
-	tr.I("XSAVE64", "(DI)")
-	tr.I("MOVQ", "-24(BP)", "AX")
-	tr.I("MOVQ", "AX", "0(SP)")
-	tr.I("CALL", "·preempted(SB)")
-	tr.I("MOVQ", "-16(BP)", "DI")
-	tr.I("MOVL", "$-1", "AX")
-	tr.I("MOVL", "$-1", "DX")
-	tr.I("XRSTOR64", "(DI)")
+	if gc {
+		tr.Comment("The handler left the XSAVE area at -16(SP) and the state at -24(SP).")
+	}
+	// XSAVE64 and XRSTOR64 take the components to save in DX:AX: all of them.
+	xstate := func(op string) {
+		tr.I("MOVL", "$-1", "AX").C("DX:AX = -1: every component")
+		tr.I("MOVL", "$-1", "DX")
+		tr.I(op, "(DI)")
+	}
+	tr.I("MOVQ", xsave, "DI")
+	xstate("XSAVE64")
+	tr.I("MOVQ", state, "AX")
+	if gc {
+		tr.I("CALL", "·preemptStub(SB)")
+		tr.Comment("preemptStub returns the XSAVE area in DI.")
+	} else {
+		tr.I("MOVQ", "AX", "0(SP)")
+		tr.I("CALL", "·preempted(SB)")
+		tr.I("MOVQ", xsave, "DI")
+	}
+	xstate("XRSTOR64")
 	for i := len(regs) - 1; i >= 0; i-- {
-		tr.I("MOVQ", fmt.Sprintf("%d(SP)", 8+8*i), regs[i])
+		tr.I("MOVQ", fmt.Sprintf("%d(SP)", base+8*i), regs[i])
 	}
-	tr.I("ADJSP", "$-136")
+	tr.I("ADJSP", fmt.Sprintf("$%d", -frame))
 	tr.I("POPFQ")
 	tr.I("POPQ", "BP")
 	tr.I("RET")
 	return tr
 }
 
-// asyncPreemptRegs are the registers runtime.asyncPreempt saves, in its order.
-var asyncPreemptRegs = []string{"AX", "CX", "DX", "BX", "SI", "DI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
-
-// amd64GCTrampoline is the trampoline of gc: collect. Its frame is
-// runtime.asyncPreempt's at the call to asyncPreempt2 (BP, flags, the 14
-// general registers: 128 bytes), and the stub it calls shows that call's
-// return address while it runs, so the collector scans the registers and the
-// interrupted frame conservatively, as after the runtime's own preemption.
-func amd64GCTrampoline() (tr, stub *Func) {
-	tr = &Func{
-		Name: "preemptTrampoline",
-		Doc: "preemptTrampoline is entered from the signal handler as if the interrupted\n" +
-			"instruction had called it. It saves every register in runtime.asyncPreempt's\n" +
-			"frame layout and the XSAVE area, calls preemptStub, restores everything and\n" +
-			"returns to the instruction.",
-		Flags: "NOSPLIT|NOFRAME",
-	}
-	tr.I("NO_LOCAL_POINTERS")
-	tr.I("PUSHQ", "BP")
-	tr.I("MOVQ", "SP", "BP")
-	tr.I("PUSHFQ")
-	tr.I("ADJSP", "$112")
-	tr.I("NOP", "SP") // vet does not follow ADJSP
-	for i, r := range asyncPreemptRegs {
-		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", 8*i))
-	}
-	tr.Comment("The handler left the XSAVE area at -16(SP) and the state at -24(SP).")
-	tr.I("MOVQ", "-16(SP)", "DI")
-	tr.I("MOVL", "$-1", "AX")
-	tr.I("MOVL", "$-1", "DX")
-	tr.I("XSAVE64", "(DI)")
-	tr.I("MOVQ", "-24(SP)", "AX")
-	tr.I("CALL", "·preemptStub(SB)")
-	tr.Comment("preemptStub returns the XSAVE area in DI.")
-	tr.I("MOVL", "$-1", "AX")
-	tr.I("MOVL", "$-1", "DX")
-	tr.I("XRSTOR64", "(DI)")
-	for i := len(asyncPreemptRegs) - 1; i >= 0; i-- {
-		tr.I("MOVQ", fmt.Sprintf("%d(SP)", 8*i), asyncPreemptRegs[i])
-	}
-	tr.I("ADJSP", "$-112")
-	tr.I("POPFQ")
-	tr.I("POPQ", "BP")
-	tr.I("RET")
-
-	stub = &Func{
+// amd64PreemptStub is the function the trampoline of gc: collect calls.
+func amd64PreemptStub() *Func {
+	stub := &Func{
 		Name: "preemptStub",
-		Doc: "preemptStub calls preempted(AX) with runtime.asyncPreempt's return address\n" +
+		Doc: "preemptStub calls preempted(AX) for preemptTrampoline.\n" +
+			"With asyncPreemptView set it puts runtime.asyncPreempt's return address\n" +
 			"(asyncPreemptRet) in its own return-address slot, so that every unwinder\n" +
 			"takes the trampoline's frame for asyncPreempt's; it puts its real return\n" +
 			"address back before it returns, with the XSAVE area (DI at entry) in DI.",
-		Flags: "NOSPLIT|NOFRAME",
+		Flags:       "NOSPLIT|NOFRAME",
+		Clobbers:    []string{"all"},
+		ClobberNote: "it calls Go code; preemptTrampoline restores them",
 	}
 	stub.I("NO_LOCAL_POINTERS")
-	stub.I("MOVQ", "0(SP)", "R11")
+	stub.I("MOVQ", "0(SP)", "R11").C("R11 = the return address")
 	stub.I("CMPB", "·asyncPreemptView(SB)", "$0")
 	stub.I("JEQ", "call")
 	stub.I("MOVQ", "·asyncPreemptRet(SB)", "R10")
-	stub.I("MOVQ", "R10", "0(SP)")
+	stub.I("MOVQ", "R10", "0(SP)").C("show asyncPreempt's")
 	stub.Label("call")
 	stub.I("ADJSP", "$24")
-	stub.I("NOP", "SP") // vet does not follow ADJSP
+	stub.I("NOP", "SP").C("vet does not follow ADJSP")
 	stub.I("MOVQ", "R11", "16(SP)")
 	stub.I("MOVQ", "DI", "8(SP)")
 	stub.I("MOVQ", "AX", "0(SP)")
@@ -614,40 +530,36 @@ func amd64GCTrampoline() (tr, stub *Func) {
 	stub.I("MOVQ", "8(SP)", "DI")
 	stub.I("MOVQ", "16(SP)", "R11")
 	stub.I("ADJSP", "$-24")
-	stub.I("MOVQ", "R11", "0(SP)")
+	stub.I("MOVQ", "R11", "0(SP)").C("the real return address back")
 	stub.I("RET")
-	return tr, stub
+	return stub
 }
 
 // amd64PreemptHelpers adds the small functions preemption uses.
 func amd64PreemptHelpers(a *Arch) {
-	hpc := &Func{Name: "sigHandlerPC", Doc: "sigHandlerPC returns the address of sigHandler.", Flags: "NOSPLIT", Results: []Param{{"ret", "uintptr"}}}
-	hpc.I("MOVQ", "$·sigHandler(SB)", "AX")
-	hpc.I("MOVQ", "AX", hpc.Arg("ret"))
-	hpc.I("RET")
-	rpc := &Func{Name: "sigReturnPC", Doc: "sigReturnPC returns the address of sigReturn.", Flags: "NOSPLIT", Results: []Param{{"ret", "uintptr"}}}
-	rpc.I("MOVQ", "$·sigReturn(SB)", "AX")
-	rpc.I("MOVQ", "AX", rpc.Arg("ret"))
-	rpc.I("RET")
+	hpc := a.isa.addrFunc(pcFunc("sigHandler"), "·sigHandler(SB)")
+	rpc := a.isa.addrFunc(pcFunc("sigReturn"), "·sigReturn(SB)")
 
 	xs := &Func{
 		Name:    "xsaveSize",
-		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled state components\n(CPUID leaf 0xD, sub-leaf 0, EBX).",
+		Doc:     "xsaveSize returns the size of the XSAVE area for the enabled components.\nIt is CPUID leaf 0xD, sub-leaf 0, EBX.",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "uintptr"}},
+		// CPUID writes AX, BX, CX and DX.
+		Clobbers: []string{"BX", "DX"},
 	}
 	xs.I("MOVL", "$0xd", "AX")
 	xs.I("MOVL", "$0", "CX")
-	xs.I("CPUID")
+	xs.I("CPUID").C("EBX = the XSAVE area's size")
 	xs.I("MOVL", "BX", "AX")
 	xs.I("MOVQ", "AX", xs.Arg("ret"))
 	xs.I("RET")
 
 	chain := &Func{
 		Name: "sigChainAddr",
-		Doc: "sigChainAddr returns the process-wide registry of the handler chain, the\n" +
-			"one copy of " + sigChainSym + " that the linker keeps of every\n" +
-			"generated package's DUPOK definition.",
+		Doc: "sigChainAddr returns the process-wide registry of the handler chain.\n" +
+			"It is the one copy of " + sigChainSym + " that the linker keeps of\n" +
+			"every generated package's DUPOK definition.",
 		Flags:   "NOSPLIT",
 		Results: []Param{{"ret", "*sigChain"}},
 	}

@@ -90,9 +90,9 @@ func TestGuardSequence(t *testing.T) {
 				Flags:  "NOSPLIT",
 				Params: []Param{{"gp", "uintptr"}, {"to", "uintptr"}},
 			}
-			f.I(a.mov, f.Arg("gp"), gReg)
-			f.I(a.mov, f.Arg("to"), a.toReg)
-			a.guard(f, gReg)
+			f.I(a.isa.mov, f.Arg("gp"), gReg)
+			f.I(a.isa.mov, f.Arg("to"), a.isa.to)
+			a.isa.guard(f, gReg)
 			f.I("RET")
 			asm, err := File(&Arch{GOARCH: name, Funcs: []*Func{f}}, "// guard sequence test")
 			if err != nil {

@@ -55,7 +55,7 @@ func TestFileAndDecls(t *testing.T) {
 func TestUnknownArgument(t *testing.T) {
 	f := &Func{Name: "f", Flags: "NOSPLIT", Params: []Param{{"x", "uintptr"}}}
 	f.I("MOVQ", f.Arg("y"), "AX")
-	if _, err := File(&Arch{Funcs: []*Func{f}}, "// h"); err == nil || !strings.Contains(err.Error(), `f has no argument "y"`) {
+	if _, err := File(&Arch{GOARCH: "amd64", Funcs: []*Func{f}}, "// h"); err == nil || !strings.Contains(err.Error(), `f has no argument "y"`) {
 		t.Errorf("File: %v", err)
 	}
 }
@@ -75,9 +75,24 @@ func TestSwitchToIsFramelessLeaf(t *testing.T) {
 			if f.Frame != 0 {
 				t.Errorf("%s: switchTo has a $%d frame", arch, f.Frame)
 			}
-			for _, l := range f.body {
-				if op := strings.Fields(l); len(op) > 0 && (op[0] == "CALL" || op[0] == "BL" || op[0] == "JAL") {
-					t.Errorf("%s: switchTo is not a leaf: %s", arch, strings.TrimSpace(l))
+			for _, n := range f.Body {
+				if in, ok := n.(*Instr); ok && (in.Op == "CALL" || in.Op == "BL" || in.Op == "JAL") {
+					t.Errorf("%s: switchTo is not a leaf: %s %v", arch, in.Op, in.Args)
+				}
+			}
+		}
+	}
+}
+
+// TestDocPurpose: the first line of every function's doc, printed under its
+// signature above TEXT, is a sentence of its own that says what it is for.
+func TestDocPurpose(t *testing.T) {
+	for arch, newArch := range Archs() {
+		for _, opt := range []Options{{}, {GC: true}, {Preempt: true, Services: true}, {GC: true, Preempt: true}} {
+			for _, f := range newArch(opt).Funcs {
+				first, _, _ := strings.Cut(f.Doc, "\n")
+				if !strings.HasPrefix(first, f.Name+" ") || !strings.HasSuffix(first, ".") || len(first) > 80 {
+					t.Errorf("%s %+v: %s: the doc's first line is not a one-line purpose: %q", arch, opt, f.Name, first)
 				}
 			}
 		}
