@@ -207,6 +207,7 @@ func TestAbandonedAfterError(t *testing.T) {
 		t.Error("t01's deferred call did not run in the second Run")
 	}
 }
+
 // gcDeep calls runtime.GC with at least n KiB of the thread's stack in use.
 //
 //go:noinline
@@ -240,4 +241,3 @@ func TestGCDuringRunReported(t *testing.T) {
 		t.Errorf("a Run without a collection: %v", err)
 	}
 }
-
