@@ -303,8 +303,35 @@ type Options struct {
 
 // Archs returns the emitters by GOARCH.
 func Archs() map[string]func(Options) *Arch {
-	return map[string]func(Options) *Arch{"amd64": AMD64, "arm64": ARM64, "riscv64": RISCV64}
+	m := map[string]func(Options) *Arch{}
+	for _, t := range targets {
+		m[t.GOARCH] = t.New
+	}
+	return m
 }
+
+// Target is an architecture the printer has a switcher for, and what that
+// switcher supports.
+type Target struct {
+	GOARCH string
+	New    func(Options) *Arch
+	// Preempt: it has the signal handler and trapped-register trampoline
+	// that time slices need (Options.Preempt).
+	Preempt bool
+	// GC: its threadStart finishes the entering switch and it has getg and
+	// releaseG, which gc: collect needs (Options.GC).
+	GC bool
+}
+
+var targets = []Target{
+	{"amd64", AMD64, true, true},
+	{"arm64", ARM64, false, true},
+	{"riscv64", RISCV64, false, true},
+}
+
+// Targets lists the architectures, sorted: the generator's list of what a
+// config may ask for comes from here.
+func Targets() []Target { return append([]Target(nil), targets...) }
 
 // File renders the assembly file of a, with header as its first line(s).
 func File(a *Arch, header string) ([]byte, error) {

@@ -9,20 +9,29 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/internal/asmgen"
 	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/goversion"
 )
 
-// Supported lists the architectures gthreadgen can emit a switcher for.
-var Supported = []string{"amd64", "arm64", "riscv64"}
+// Supported lists the architectures gthreadgen can emit a switcher for,
+// Preemptive those whose switcher supports scheduler.time_slice, and
+// GCCollectArch those that support gc: collect: what the assembly printer
+// says of its targets.
+var Supported, Preemptive, GCCollectArch = archLists()
 
-// Preemptive lists the architectures that support scheduler.time_slice.
-var Preemptive = []string{"amd64"}
-
-// GCCollectArch lists the architectures that support gc: collect: each
-// switcher's threadStart finishes the entering switch (threadEntered), and
-// it has getg and releaseG.
-var GCCollectArch = []string{"amd64", "arm64", "riscv64"}
+func archLists() (all, preempt, gc []string) {
+	for _, t := range asmgen.Targets() {
+		all = append(all, t.GOARCH)
+		if t.Preempt {
+			preempt = append(preempt, t.GOARCH)
+		}
+		if t.GC {
+			gc = append(gc, t.GOARCH)
+		}
+	}
+	return all, preempt, gc
+}
 
 // Reserved lists the identifiers the generated package declares itself; a
 // thread name must not turn into one of them.
