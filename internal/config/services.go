@@ -25,11 +25,14 @@ const (
 // Services is the optional services section. A config without it (or with
 // nothing in it) generates no service code.
 type Services struct {
-	Sleep      bool // Sleep and SleepUntil; set whenever any object is declared
-	Semaphores []Semaphore
-	Mutexes    []Mutex
-	Queues     []Queue
-	Events     []Event
+	Sleep bool // Sleep and SleepUntil; set whenever any object is declared
+	// FromGoroutines: semaphores, queues and events take posts from any
+	// goroutine (Post methods), and the runner's idle wait can be woken.
+	FromGoroutines bool
+	Semaphores     []Semaphore
+	Mutexes        []Mutex
+	Queues         []Queue
+	Events         []Event
 }
 
 // Any reports whether the config uses any service.
@@ -63,7 +66,7 @@ type Event struct {
 }
 
 var (
-	servicesFields  = []string{"sleep", "semaphores", "mutexes", "queues", "events"}
+	servicesFields  = []string{"sleep", "from_goroutines", "semaphores", "mutexes", "queues", "events"}
 	semaphoreFields = []string{"name", "initial"}
 	mutexFields     = []string{"name", "users"}
 	queueFields     = []string{"name", "capacity", "type"}
@@ -181,6 +184,14 @@ func (p *parser) services(cfg *Config, top fields) {
 	})
 	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0 {
 		s.Sleep = true
+	}
+	if n, at := f.get("from_goroutines"); n != nil {
+		if v, ok := p.boolean(n, at); ok && v {
+			if len(s.Semaphores)+len(s.Queues)+len(s.Events) == 0 {
+				p.errorf(n, at, "must be false when no semaphore, queue or event is declared (nothing to post to), got true")
+			}
+			s.FromGoroutines = v
+		}
 	}
 }
 

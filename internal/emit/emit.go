@@ -67,6 +67,7 @@ var runtimeFiles = []struct {
 	{"preempt.go.tmpl", func(f model.Features) bool { return f.Preempt }},
 	{"gcpreempt.go.tmpl", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
+	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
 }
 
 func always(model.Features) bool { return true }

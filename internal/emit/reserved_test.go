@@ -26,6 +26,7 @@ threads:
     priority: 1
   - name: b
 services:
+  from_goroutines: true
   semaphores: [{name: sem}]
   mutexes: [{name: mu, users: [a, b]}]
   queues: [{name: q, capacity: 2, type: int}]

@@ -144,6 +144,9 @@ type Features struct {
 	Mutexes    bool
 	Queues     bool
 	Events     bool
+	// Posts: services.from_goroutines, the Post methods of semaphores,
+	// queues and events for any goroutine, and an idle wait they can end.
+	Posts bool
 }
 
 // New builds the model of a valid config.
@@ -213,6 +216,7 @@ func New(c *config.Config) (*Model, error) {
 		Mutexes:     len(m.Services.Mutexes) > 0,
 		Queues:      len(m.Services.Queues) > 0,
 		Events:      len(m.Services.Events) > 0,
+		Posts:       cs.FromGoroutines,
 	}
 	if c.Guard {
 		m.Features.GuardSize = c.GuardSize

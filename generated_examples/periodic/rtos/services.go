@@ -400,8 +400,17 @@ func (e *Events) Set(mask uint32) error {
 	if cur == nil {
 		return ErrNotInThread
 	}
+	if e.set(mask) {
+		rt.preempt(cur)
+	}
+	return nil
+}
+
+// set sets the flags in mask and wakes the waiters they satisfy, without
+// switching; it reports whether it woke any.
+func (e *Events) set(mask uint32) (woke bool) {
+	rt := e.rt
 	e.flags |= mask
-	woke := false
 	for m := rt.svc.waitq[e.q]; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros32(m)
 		if s := &rt.svc.th[i]; satisfied(e.flags, s.evMask, s.evAll) {
@@ -409,10 +418,7 @@ func (e *Events) Set(mask uint32) error {
 			woke = true
 		}
 	}
-	if woke {
-		rt.preempt(cur)
-	}
-	return nil
+	return woke
 }
 
 // Clear clears the flags in mask.

@@ -1,0 +1,91 @@
+// Command rtos_core runs the runtime generated from configs/rtos_core.yaml:
+// ordinary goroutines hand work to green threads. A goroutine receives items
+// on a Go channel (standing in for a network handler) and posts each to the
+// queue "items"; the worker thread receives them. Another goroutine posts
+// to the semaphore "kicks" and the event flags "stop", which the monitor
+// thread waits on. The output is deterministic: only the worker prints
+// during Run, in the order of the items.
+package main
+
+//go:generate go run ../../cmd/gthreadgen -config ../../configs/rtos_core.yaml -out rtos
+
+import (
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/gthreadgen/gthreadgen/generated_examples/rtos_core/rtos"
+)
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+const last = -1 // the item that ends the stream
+
+func main() {
+	var kicks int
+	var stopFlags uint32
+	rt, err := rtos.New(rtos.Threads{
+		Worker: func(rt *rtos.Runtime) {
+			sum := 0
+			for {
+				v, err := rt.Items().Receive(rtos.Forever)
+				must(err)
+				if v == last {
+					break
+				}
+				sum += v
+				fmt.Printf("worker: item %d\n", v)
+			}
+			fmt.Printf("worker: sum %d\n", sum)
+		},
+		Monitor: func(rt *rtos.Runtime) {
+			for range 3 {
+				must(rt.Kicks().Acquire(rtos.Forever))
+				kicks++
+			}
+			flags, err := rt.Stop().Wait(1, true, rtos.Forever)
+			must(err)
+			stopFlags = flags
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer rt.Close()
+
+	network := make(chan int)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { // the "network": items arrive on a Go channel
+		defer wg.Done()
+		for i := 1; i <= 5; i++ {
+			network <- i * 10
+		}
+		close(network)
+	}()
+	go func() { // the handler: hands each item to the worker thread
+		defer wg.Done()
+		for v := range network {
+			must(rt.Items().Post(v, rtos.Forever))
+		}
+		must(rt.Items().Post(last, rtos.Forever))
+	}()
+	go func() { // a controller: three kicks, then the stop flag
+		defer wg.Done()
+		for range 3 {
+			rt.Kicks().Post()
+		}
+		rt.Stop().Post(1)
+	}()
+	if err := rt.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	wg.Wait()
+	fmt.Printf("monitor: %d kicks, then stop flags %#x\n", kicks, stopFlags)
+}
