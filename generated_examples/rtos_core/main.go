@@ -2,9 +2,11 @@
 // ordinary goroutines hand work to green threads. A goroutine receives items
 // on a Go channel (standing in for a network handler) and posts each to the
 // queue "items"; the worker thread receives them. Another goroutine posts
-// to the semaphore "kicks" and the event flags "stop", which the monitor
-// thread waits on. The output is deterministic: only the worker prints
-// during Run, in the order of the items.
+// to the semaphore "kicks", which the monitor thread waits on; after three
+// kicks the monitor raises its own priority, suspends the worker for 2 ms,
+// resumes it and sets the event flag "stop" the worker waits for at the
+// end. The output is deterministic: only the worker prints during Run, in
+// the order of the items.
 package main
 
 //go:generate go run ../../cmd/gthreadgen -config ../../configs/rtos_core.yaml -out rtos
@@ -13,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/rtos_core/rtos"
 )
@@ -26,7 +29,8 @@ func must(err error) {
 const last = -1 // the item that ends the stream
 
 func main() {
-	var kicks int
+	var kicks, raised int
+	var resumed bool
 	var stopFlags uint32
 	rt, err := rtos.New(rtos.Threads{
 		Worker: func(rt *rtos.Runtime) {
@@ -41,15 +45,26 @@ func main() {
 				fmt.Printf("worker: item %d\n", v)
 			}
 			fmt.Printf("worker: sum %d\n", sum)
+			flags, err := rt.Stop().Wait(1, true, rtos.Forever)
+			must(err)
+			stopFlags = flags
 		},
 		Monitor: func(rt *rtos.Runtime) {
 			for range 3 {
 				must(rt.Kicks().Acquire(rtos.Forever))
 				kicks++
 			}
-			flags, err := rt.Stop().Wait(1, true, rtos.Forever)
-			must(err)
-			stopFlags = flags
+			// Raise the monitor's own priority while it runs, to the
+			// worker's (2, the ceiling of lock: no higher is allowed).
+			must(rt.SetPriority(rtos.Monitor, 2))
+			raised = rt.Stats().Threads[rtos.Monitor].Priority
+			// Suspend the worker, wherever it is (waiting for an item or
+			// ready), for 2 ms: items posted meanwhile wait in the queue.
+			must(rt.Suspend(rtos.Worker))
+			must(rt.Sleep(2 * time.Millisecond))
+			must(rt.Resume(rtos.Worker)) // ErrNotSuspended if it had not been
+			resumed = true
+			must(rt.Stop().Set(1)) // the worker may finish
 		},
 	})
 	if err != nil {
@@ -75,17 +90,17 @@ func main() {
 		}
 		must(rt.Items().Post(last, rtos.Forever))
 	}()
-	go func() { // a controller: three kicks, then the stop flag
+	go func() { // a controller: three kicks
 		defer wg.Done()
 		for range 3 {
 			rt.Kicks().Post()
 		}
-		rt.Stop().Post(1)
 	}()
 	if err := rt.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	wg.Wait()
-	fmt.Printf("monitor: %d kicks, then stop flags %#x\n", kicks, stopFlags)
+	fmt.Printf("monitor: %d kicks, raised itself to priority %d, suspended and resumed the worker: %v\n", kicks, raised, resumed)
+	fmt.Printf("worker: stopped by flags %#x\n", stopFlags)
 }

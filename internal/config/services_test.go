@@ -72,6 +72,9 @@ services:
 		{"services section", "package: x\n" + threadsOK + "services: {sleep: maybe, semaphore: []}\n", nil, []string{
 			`rtos.yaml:3:19: services.sleep: must be true or false, got "maybe"`,
 			`rtos.yaml:3:26: services.semaphore: unknown field "semaphore"; did you mean "semaphores"?`}},
+		{"scheduler flags", "package: x\n" + threadsOK + "scheduler: {suspend: 1, set_priority: maybe}\n", nil, []string{
+			`rtos.yaml:3:22: scheduler.suspend: must be true or false, got 1`,
+			`rtos.yaml:3:39: scheduler.set_priority: must be true or false, got "maybe"`}},
 		{"from_goroutines without objects", "package: x\n" + threadsOK + "services: {from_goroutines: true, mutexes: [{name: m, users: [a]}]}\n", nil, []string{
 			`rtos.yaml:3:29: services.from_goroutines: must be false when no semaphore, queue or event is declared (nothing to post to), got true`}},
 		{"service names", `package: x

@@ -68,6 +68,8 @@ var runtimeFiles = []struct {
 	{"gcpreempt.go.tmpl", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
 	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
+	{"prio.go.tmpl", func(f model.Features) bool { return f.Services || f.SetPriority }},
+	{"control.go.tmpl", func(f model.Features) bool { return f.Suspend || f.SetPriority }},
 }
 
 func always(model.Features) bool { return true }

@@ -21,6 +21,8 @@ func TestReservedMatchesAPI(t *testing.T) {
 	const all = `package: rtos
 scheduler:
   time_slice: 10ms
+  suspend: true
+  set_priority: true
 threads:
   - name: a
     priority: 1

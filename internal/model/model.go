@@ -37,6 +37,9 @@ var Reserved = []string{
 	// The services API (services.go).
 	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events",
 	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",
+	// Suspend, Resume and SetPriority (control.go).
+	"Suspend", "Resume", "SetPriority", "Suspended", "ErrThreadInactive", "ErrNotSuspended",
+	"ErrPriorityRange", "CeilingError",
 }
 
 // Options are the config rules this build of the generator enforces.
@@ -147,6 +150,11 @@ type Features struct {
 	// Posts: services.from_goroutines, the Post methods of semaphores,
 	// queues and events for any goroutine, and an idle wait they can end.
 	Posts bool
+	// Suspend: scheduler.suspend, Suspend and Resume of threads.
+	Suspend bool
+	// SetPriority: scheduler.set_priority, priorities changed at run time
+	// (so never OnePriority).
+	SetPriority bool
 }
 
 // New builds the model of a valid config.
@@ -209,7 +217,7 @@ func New(c *config.Config) (*Model, error) {
 		Preempt:     m.TimeSlice > 0,
 		GCCollect:   c.GC == config.GCCollect,
 		Guard:       c.Guard,
-		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
+		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0 && !c.SetPriority,
 		Priority:    m.Priorities[0],
 		Services:    m.Services.Any(),
 		Semaphores:  len(m.Services.Semaphores) > 0,
@@ -217,6 +225,8 @@ func New(c *config.Config) (*Model, error) {
 		Queues:      len(m.Services.Queues) > 0,
 		Events:      len(m.Services.Events) > 0,
 		Posts:       cs.FromGoroutines,
+		Suspend:     c.Suspend,
+		SetPriority: c.SetPriority,
 	}
 	if c.Guard {
 		m.Features.GuardSize = c.GuardSize

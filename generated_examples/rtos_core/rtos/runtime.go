@@ -49,9 +49,12 @@ const (
 	// to unwind: its deferred calls did not run and what it held (a mutex,
 	// a place in a wait queue) was dropped. Activate starts it afresh.
 	Abandoned
+	// Suspended: stopped by Suspend until a Resume (a thread suspended while
+	// blocked is Blocked until its wait ends).
+	Suspended
 )
 
-var stateNames = [...]string{"inactive", "ready", "running", "blocked", "finished", "abandoned"}
+var stateNames = [...]string{"inactive", "ready", "running", "blocked", "finished", "abandoned", "suspended"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -129,11 +132,27 @@ type Wait struct {
 // DeadlockError reports that every live thread is blocked and none can wake.
 type DeadlockError struct {
 	Waits []Wait
+	// Suspended lists the suspended threads (blocked or not): with every
+	// other live thread blocked, none is left to resume them.
+	Suspended []ThreadID
 }
 
 func (e *DeadlockError) Error() string {
 	var b strings.Builder
-	b.WriteString(errPrefix + "deadlock: every live thread is blocked:")
+	if len(e.Suspended) > 0 {
+		b.WriteString(errPrefix + "deadlock: every live thread is blocked or suspended:")
+		for i, id := range e.Suspended {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %s is suspended", id)
+		}
+		if len(e.Waits) > 0 {
+			b.WriteString(";")
+		}
+	} else {
+		b.WriteString(errPrefix + "deadlock: every live thread is blocked:")
+	}
 	for i, w := range e.Waits {
 		if i > 0 {
 			b.WriteString(",")
@@ -197,13 +216,15 @@ type thread struct {
 // table and scheduler. Several instances may exist; each Run occupies the
 // calling goroutine.
 type Runtime struct {
-	threads  [NumThreads]thread
-	current  *thread
-	sched    context // the goroutine's own stack, where Run waits
-	runnable uint32  // bit set of ready and running threads
-	prios    uint32  // bit set of priorities that have a runnable thread
-	prioMask [32]uint32
-	last     [32]uint8 // per priority: the thread that ran last, for round-robin
+	threads   [NumThreads]thread
+	current   *thread
+	sched     context // the goroutine's own stack, where Run waits
+	runnable  uint32  // bit set of ready and running threads
+	prios     uint32  // bit set of priorities that have a runnable thread
+	prioMask  [32]uint32
+	last      [32]uint8         // per priority: the thread that ran last, for round-robin
+	suspended uint32            // threads suspended (ready ones are off the runnable set)
+	base      [NumThreads]uint8 // priorities without the ceilings of mutexes held (SetPriority)
 
 	// life guards the lifecycle state (running, closed, pending) and the
 	// mapped stacks against Close: Run takes it at its start and end,
@@ -320,6 +341,8 @@ func (rt *Runtime) Run() error {
 		rt.last[i] = 31 // every Run starts each priority level at its first thread
 	}
 	rt.resetServices()
+	rt.resetPriorities()
+	rt.suspended = 0
 	rt.takePosts() // posts made before this Run, and messages left in mailboxes
 	for i := range rt.threads {
 		t := &rt.threads[i]
@@ -339,7 +362,7 @@ func (rt *Runtime) Run() error {
 	// error stopped the runtime and left the others where they were.
 	rt.current = nil
 	for i := range rt.threads {
-		if t := &rt.threads[i]; t.state == Ready || t.state == Running || t.state == Blocked {
+		if t := &rt.threads[i]; t.state == Ready || t.state == Running || t.state == Blocked || t.state == Suspended {
 			t.state = Abandoned
 		}
 	}
@@ -472,6 +495,9 @@ func (rt *Runtime) Join(id ThreadID) error {
 	t := &rt.threads[id]
 	if t.state == Finished || t.state == Inactive {
 		return nil
+	}
+	if err := rt.mayBlock(cur); err != nil {
+		return err
 	}
 	t.joiners |= 1 << cur.id
 	cur.joining = id
@@ -659,7 +685,7 @@ func (rt *Runtime) unready(t *thread) {
 }
 
 // pick returns the thread to run next: the highest priority that has a
-// runnable thread, and within it the first runnable thread after
+// runnable thread, and within it a mutex holder if there is one, else the first runnable thread after
 // the one that ran last (round-robin in table order). Constant time.
 func (rt *Runtime) pick() *thread {
 	if rt.prios == 0 {
@@ -667,6 +693,13 @@ func (rt *Runtime) pick() *thread {
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
+	// A mutex holder runs at its ceiling ahead of every other thread of that
+	// level (immediate ceiling protocol): whatever switched it out, no other
+	// user of its mutexes runs before it has released them. There is at most
+	// one per level: no other thread of the level runs while it holds.
+	if h := m & rt.svc.holding; h != 0 {
+		return &rt.threads[bits.TrailingZeros32(h)]
+	}
 	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
 		m = after
 	}
@@ -737,6 +770,12 @@ func (rt *Runtime) deadlock() error {
 			d.Waits = append(d.Waits, rt.waitOf(t))
 		}
 	}
+	for m := rt.suspended; m != 0; m &= m - 1 {
+		if d == nil {
+			d = &DeadlockError{}
+		}
+		d.Suspended = append(d.Suspended, ThreadID(bits.TrailingZeros32(m)))
+	}
 	if d == nil {
 		return nil
 	}
@@ -806,13 +845,13 @@ func (rt *Runtime) exitThread(t, next *thread) {
 // then Run resumes. An error (the thread's own, an overflow of its stack, a
 // deadlock) stops the runtime instead.
 func (rt *Runtime) finish(t *thread) *thread {
+	rt.releaseMutexes(t)
 	t.state = Finished
 	rt.unready(t)
 	for m := t.joiners; m != 0; m &= m - 1 {
 		j := &rt.threads[bits.TrailingZeros32(m)]
 		rt.svc.timed &^= 1 << j.id // JoinTimeout's deadline
-		j.state = Ready
-		rt.ready(j)
+		rt.holdOrReady(j)
 	}
 	t.joiners = 0
 	if t.err != nil {

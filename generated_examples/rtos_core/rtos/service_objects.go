@@ -15,6 +15,7 @@ var waitNames = [numWaitQueues]string{"semaphore kicks", "queue items (send: ful
 // serviceObjects holds every service object of one runtime.
 type serviceObjects struct {
 	semaphores [1]Semaphore
+	mutexes    [1]Mutex
 	queue0     Queue[int]
 	queue0Buf  [4]int
 	events     [1]Events
@@ -29,6 +30,13 @@ func (o *serviceObjects) reset(rt *Runtime) {
 		posts: &rt.post.objs.semaphores[0],
 		q:     0,
 		rt:    rt,
+	}
+	o.mutexes[0] = Mutex{
+		ceiling: 2,
+		index:   0,
+		name:    "lock",
+		rt:      rt,
+		users:   3,
 	}
 	o.queue0 = Queue[int]{
 		buf:  o.queue0Buf[:],
@@ -79,6 +87,7 @@ func (o *serviceObjects) takePosts() {
 // (rt, the mailboxes): Run calls it while goroutines may post.
 func (o *serviceObjects) resetState() {
 	o.semaphores[0].count = 0
+	o.mutexes[0].locked, o.mutexes[0].owner = false, 0
 	o.queue0Buf = [4]int{}
 	o.queue0.head, o.queue0.n, o.queue0.closed = 0, 0, false
 	o.events[0].flags = 0
@@ -87,6 +96,11 @@ func (o *serviceObjects) resetState() {
 // Kicks returns semaphore "kicks", initial count 0.
 func (rt *Runtime) Kicks() *Semaphore {
 	return &rt.svc.objs.semaphores[0]
+}
+
+// Lock returns mutex "lock", used by worker, monitor: priority ceiling 2.
+func (rt *Runtime) Lock() *Mutex {
+	return &rt.svc.objs.mutexes[0]
 }
 
 // Items returns queue "items" of 4 int.
