@@ -49,6 +49,10 @@ func main() {
 			must(err)
 			stopFlags = flags
 		},
+		Ticker: func(rt *rtos.Runtime) {
+			must(rt.Tick().Start())
+			must(rt.ServeTimers()) // returns when no timer of ticker runs
+		},
 		Monitor: func(rt *rtos.Runtime) {
 			for range 3 {
 				must(rt.Kicks().Acquire(rtos.Forever))
@@ -72,6 +76,14 @@ func main() {
 		os.Exit(1)
 	}
 	defer rt.Close()
+	// A 1 ms periodic timer, stopped after 20 expiries by its callback,
+	// which runs in the ticker thread (priority 3).
+	ticks := 0
+	must(rt.Tick().SetFunc(func(rt *rtos.Runtime) {
+		if ticks++; ticks == 20 {
+			must(rt.Tick().Stop())
+		}
+	}))
 
 	network := make(chan int)
 	var wg sync.WaitGroup
@@ -103,4 +115,5 @@ func main() {
 	wg.Wait()
 	fmt.Printf("monitor: %d kicks, raised itself to priority %d, suspended and resumed the worker: %v\n", kicks, raised, resumed)
 	fmt.Printf("worker: stopped by flags %#x\n", stopFlags)
+	fmt.Printf("ticker: %d expiries of the 1ms timer tick\n", ticks)
 }

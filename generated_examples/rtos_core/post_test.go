@@ -24,7 +24,7 @@ func newRT(t testing.TB, worker, monitor func(rt *rtos.Runtime)) *rtos.Runtime {
 	if monitor == nil {
 		monitor = nop
 	}
-	rt, err := rtos.New(rtos.Threads{Worker: worker, Monitor: monitor})
+	rt, err := rtos.New(rtos.Threads{Worker: worker, Monitor: monitor, Ticker: nop})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,17 +9,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
 
 // Limits of the services section.
 const (
-	MaxServices  = 32       // most objects of one kind (semaphores, mutexes, queues, events)
-	MaxCount     = 1 << 30  // largest initial semaphore count
-	MaxCapacity  = 1 << 16  // largest queue capacity
-	MaxQueueMem  = 64 << 20 // largest queue buffer in bytes (capacity times element size)
-	MaxTypeDepth = 16       // deepest nesting of arrays, structs and parentheses in a queue element type
+	MaxServices  = 32                     // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount     = 1 << 30                // largest initial semaphore count
+	MaxCapacity  = 1 << 16                // largest queue capacity
+	MaxQueueMem  = 64 << 20               // largest queue buffer in bytes (capacity times element size)
+	MaxTypeDepth = 16                     // deepest nesting of arrays, structs and parentheses in a queue element type
+	MinPeriod    = 100 * time.Microsecond // shortest timer period
+	MaxPeriod    = 24 * time.Hour         // longest timer period
 )
 
 // Services is the optional services section. A config without it (or with
@@ -33,11 +36,20 @@ type Services struct {
 	Mutexes        []Mutex
 	Queues         []Queue
 	Events         []Event
+	Timers         []Timer
 }
 
 // Any reports whether the config uses any service.
 func (s *Services) Any() bool {
-	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0
+}
+
+// Timer is a software timer whose callback runs in a configured thread.
+type Timer struct {
+	Name, Ident string
+	Period      time.Duration
+	OneShot     bool
+	Thread      string // the thread that runs its callback (in ServeTimers)
 }
 
 // Semaphore is a counting semaphore.
@@ -66,7 +78,8 @@ type Event struct {
 }
 
 var (
-	servicesFields  = []string{"sleep", "from_goroutines", "semaphores", "mutexes", "queues", "events"}
+	servicesFields  = []string{"sleep", "from_goroutines", "semaphores", "mutexes", "queues", "events", "timers"}
+	timerFields     = []string{"name", "period", "one_shot", "thread"}
 	semaphoreFields = []string{"name", "initial"}
 	mutexFields     = []string{"name", "users"}
 	queueFields     = []string{"name", "capacity", "type"}
@@ -182,7 +195,39 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Events = append(s.Events, e)
 	})
-	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0 {
+	p.serviceList(f, "timers", timerFields, "a mapping such as {name: tick, period: 10ms, thread: a}", idents, func(v fields, name, id string, pos Pos) {
+		tm := Timer{Name: name, Ident: id}
+		want := "a duration from 100µs to 24h such as 10ms" // MinPeriod, MaxPeriod
+		if n, at := v.get("period"); n == nil {
+			p.add(pos, at, "is required: "+want)
+		} else if d, ok := p.duration(n, at); ok {
+			if d < MinPeriod || d > MaxPeriod {
+				p.errorf(n, at, "must be %s, got %v", want, d)
+			}
+			tm.Period = d
+		}
+		if n, at := v.get("one_shot"); n != nil {
+			tm.OneShot, _ = p.boolean(n, at)
+		}
+		if n, at := v.get("thread"); n == nil {
+			p.add(pos, at, "is required: the thread that runs the callback, in ServeTimers")
+		} else if t, ok := p.str(resolve(n), at, "a thread name"); ok {
+			if !threads[t] {
+				msg := "no thread is named " + quote(t)
+				var names []string
+				for _, th := range cfg.Threads {
+					names = append(names, th.Name)
+				}
+				if s := suggest(t, names); s != "" {
+					msg += "; did you mean " + quote(s) + "?"
+				}
+				p.errorf(n, at, "%s", msg)
+			}
+			tm.Thread = t
+		}
+		s.Timers = append(s.Timers, tm)
+	})
+	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 {
 		s.Sleep = true
 	}
 	if n, at := f.get("from_goroutines"); n != nil {

@@ -69,6 +69,7 @@ var runtimeFiles = []struct {
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
 	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
 	{"prio.go.tmpl", func(f model.Features) bool { return f.Services || f.SetPriority }},
+	{"timers.go.tmpl", func(f model.Features) bool { return f.Timers }},
 	{"control.go.tmpl", func(f model.Features) bool { return f.Suspend || f.SetPriority }},
 }
 

@@ -33,13 +33,14 @@ services:
   mutexes: [{name: mu, users: [a, b]}]
   queues: [{name: q, capacity: 2, type: int}]
   events: [{name: ev}]
+  timers: [{name: tm, period: 1ms, thread: a}]
 `
 	configs := []string{
 		all,
 		"package: rtos\ngc: pause\nthreads:\n  - name: a\n",
 		"package: rtos\nthreads:\n  - name: a\n",
 	}
-	own := map[string]bool{"A": true, "B": true, "Sem": true, "Mu": true, "Q": true, "Ev": true}
+	own := map[string]bool{"A": true, "B": true, "Sem": true, "Mu": true, "Q": true, "Ev": true, "Tm": true}
 	declared := map[string]bool{}
 	for _, c := range configs {
 		for name, src := range files(t, c) {

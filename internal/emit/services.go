@@ -26,6 +26,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 	posts := m.Features.Posts
 
 	type obj struct {
+		timer             bool
 		ident, field, doc string
 		typ               string // the object's type: Semaphore, Queue[int], ...
 		init              jen.Dict
@@ -38,7 +39,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		if posts {
 			init[jen.Id("posts")] = jen.Op("&").Id(fmt.Sprintf("rt.post.objs.semaphores[%d]", i))
 		}
-		objs = append(objs, obj{x.Ident, fmt.Sprintf("semaphores[%d]", i),
+		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("semaphores[%d]", i),
 			fmt.Sprintf("semaphore %q, initial count %d", x.Name, x.Initial), "Semaphore", init})
 	}
 	for i, x := range s.Mutexes {
@@ -46,7 +47,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		for _, u := range x.Users {
 			users = append(users, m.Threads[u].Name)
 		}
-		objs = append(objs, obj{x.Ident, fmt.Sprintf("mutexes[%d]", i),
+		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("mutexes[%d]", i),
 			fmt.Sprintf("mutex %q, used by %s: priority ceiling %d", x.Name, strings.Join(users, ", "), x.Ceiling), "Mutex",
 			jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("index"): jen.Lit(i),
 				jen.Id("ceiling"): jen.Lit(x.Ceiling), jen.Id("users"): jen.Lit(int(x.UserMask))}})
@@ -59,7 +60,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		if posts {
 			init[jen.Id("mb")] = jen.Op("&").Id(fmt.Sprintf("rt.post.objs.queue%d", i))
 		}
-		objs = append(objs, obj{x.Ident, fmt.Sprintf("queue%d", i),
+		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("queue%d", i),
 			fmt.Sprintf("queue %q of %d %s", x.Name, x.Capacity, x.Type), "Queue[" + x.Type + "]", init})
 	}
 	for i, x := range s.Events {
@@ -68,10 +69,44 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		if posts {
 			init[jen.Id("posts")] = jen.Op("&").Id(fmt.Sprintf("rt.post.objs.events[%d]", i))
 		}
-		objs = append(objs, obj{x.Ident, fmt.Sprintf("events[%d]", i),
+		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("events[%d]", i),
 			fmt.Sprintf("event flags %q, initially %#x", x.Name, x.Initial), "Events", init})
 	}
 
+	if len(s.Timers) > 0 {
+		serving := map[int]int{} // thread ID -> wait queue of its ServeTimers
+		for _, x := range s.Timers {
+			if _, ok := serving[x.Thread]; !ok {
+				serving[x.Thread] = queue("timers of "+m.Threads[x.Thread].Name+" (ServeTimers)", false)
+			}
+		}
+		for i, x := range s.Timers {
+			kind := "periodic"
+			if x.OneShot {
+				kind = "one-shot"
+			}
+			objs = append(objs, obj{true, x.Ident, fmt.Sprintf("timers[%d]", i),
+				fmt.Sprintf("the %s timer %q of period %v, served by thread %s", kind, x.Name, x.Period, m.Threads[x.Thread].Name), "Timer",
+				jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("period"): jen.Lit(int64(x.Period)),
+					jen.Id("oneShot"): jen.Lit(x.OneShot), jen.Id("thread"): jen.Lit(x.Thread), jen.Id("q"): jen.Lit(serving[x.Thread]),
+					jen.Id("index"): jen.Lit(i)}})
+		}
+		f.Comment("numTimers is the number of software timers.")
+		f.Const().Id("numTimers").Op("=").Lit(len(s.Timers))
+		f.Line()
+		f.Comment("timerQueue is, per thread, the wait queue of its ServeTimers, or noWait")
+		f.Comment("when no timer names it.")
+		f.Var().Id("timerQueue").Op("=").Index(jen.Id("NumThreads")).Uint8().ValuesFunc(func(g *jen.Group) {
+			for i := range m.Threads {
+				if q, ok := serving[i]; ok {
+					g.Lit(q)
+				} else {
+					g.Id("noWait")
+				}
+			}
+		})
+		f.Line()
+	}
 	f.Comment("numWaitQueues is the number of wait queues of the service objects.")
 	f.Const().Id("numWaitQueues").Op("=").Lit(len(names))
 	f.Line()
@@ -97,6 +132,9 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		if n := len(s.Events); n > 0 {
 			g.Id("events").Index(jen.Lit(n)).Id("Events")
 		}
+		if n := len(s.Timers); n > 0 {
+			g.Id("timers").Index(jen.Lit(n)).Id("Timer")
+		}
 	})
 	f.Line()
 	f.Comment("reset puts every object in its configured initial state.")
@@ -113,7 +151,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		f.Line()
 		f.Comment("resetState puts back what a Run changes, and nothing a poster reads")
 		f.Comment("(rt, the mailboxes): Run calls it while goroutines may post.")
-		f.Func().Params(jen.Id("o").Op("*").Id("serviceObjects")).Id("resetState").Params().BlockFunc(func(g *jen.Group) {
+		f.Func().Params(jen.Id("o").Op("*").Id("serviceObjects")).Id("resetState").Params(jen.Id("rt").Op("*").Id("Runtime")).BlockFunc(func(g *jen.Group) {
 			for i, x := range s.Semaphores {
 				g.Id(fmt.Sprintf("o.semaphores[%d].count", i)).Op("=").Lit(x.Initial)
 			}
@@ -126,6 +164,11 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 			}
 			for i, x := range s.Events {
 				g.Id(fmt.Sprintf("o.events[%d].flags", i)).Op("=").Lit(int(x.Initial))
+			}
+			for _, o := range objs {
+				if o.timer { // no goroutine reads timers
+					g.Id("o." + o.field).Op("=").Id(o.typ).Values(o.init)
+				}
 			}
 		})
 	}

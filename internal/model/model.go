@@ -40,6 +40,8 @@ var Reserved = []string{
 	// Suspend, Resume and SetPriority (control.go).
 	"Suspend", "Resume", "SetPriority", "Suspended", "ErrThreadInactive", "ErrNotSuspended",
 	"ErrPriorityRange", "CeilingError",
+	// Software timers (timers.go).
+	"Timer", "ServeTimers", "ErrNotTimerThread", "ErrTimerStopped",
 }
 
 // Options are the config rules this build of the generator enforces.
@@ -78,11 +80,20 @@ type Services struct {
 	Mutexes    []Mutex
 	Queues     []Queue
 	Events     []Event
+	Timers     []Timer
 }
 
 // Any reports whether any service code is generated.
 func (s *Services) Any() bool {
-	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0
+}
+
+// Timer is a software timer, its thread resolved to an ID.
+type Timer struct {
+	Name, Ident string
+	Period      time.Duration
+	OneShot     bool
+	Thread      int // the thread that runs its callback
 }
 
 // Semaphore, Queue and Event are as the config gives them; a Mutex is
@@ -150,6 +161,8 @@ type Features struct {
 	// Posts: services.from_goroutines, the Post methods of semaphores,
 	// queues and events for any goroutine, and an idle wait they can end.
 	Posts bool
+	// Timers: software timers, served by ServeTimers in their threads.
+	Timers bool
 	// Suspend: scheduler.suspend, Suspend and Resume of threads.
 	Suspend bool
 	// SetPriority: scheduler.set_priority, priorities changed at run time
@@ -213,6 +226,13 @@ func New(c *config.Config) (*Model, error) {
 	}
 	m.Services.Queues = cs.Queues
 	m.Services.Events = cs.Events
+	for _, x := range cs.Timers {
+		id, ok := ids[x.Thread]
+		if !ok {
+			return nil, fmt.Errorf("model: timer %s: no thread %q", x.Name, x.Thread)
+		}
+		m.Services.Timers = append(m.Services.Timers, Timer{Name: x.Name, Ident: x.Ident, Period: x.Period, OneShot: x.OneShot, Thread: id})
+	}
 	m.Features = Features{
 		Preempt:     m.TimeSlice > 0,
 		GCCollect:   c.GC == config.GCCollect,
@@ -225,6 +245,7 @@ func New(c *config.Config) (*Model, error) {
 		Queues:      len(m.Services.Queues) > 0,
 		Events:      len(m.Services.Events) > 0,
 		Posts:       cs.FromGoroutines,
+		Timers:      len(m.Services.Timers) > 0,
 		Suspend:     c.Suspend,
 		SetPriority: c.SetPriority,
 	}

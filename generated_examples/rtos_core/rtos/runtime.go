@@ -245,6 +245,8 @@ type Runtime struct {
 
 	post postState // posts from goroutines (post.go)
 
+	timerFns [numTimers]func(*Runtime) // the timers' callbacks (timers.go)
+
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }
 

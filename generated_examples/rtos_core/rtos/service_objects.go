@@ -6,11 +6,18 @@ package rtos
 
 import "sync/atomic"
 
+// numTimers is the number of software timers.
+const numTimers = 2
+
+// timerQueue is, per thread, the wait queue of its ServeTimers, or noWait
+// when no timer names it.
+var timerQueue = [NumThreads]uint8{noWait, noWait, 4}
+
 // numWaitQueues is the number of wait queues of the service objects.
-const numWaitQueues = 4
+const numWaitQueues = 5
 
 // waitNames describes each wait queue, for DeadlockError.
-var waitNames = [numWaitQueues]string{"semaphore kicks", "queue items (send: full)", "queue items (receive: empty)", "events stop"}
+var waitNames = [numWaitQueues]string{"semaphore kicks", "queue items (send: full)", "queue items (receive: empty)", "events stop", "timers of ticker (ServeTimers)"}
 
 // serviceObjects holds every service object of one runtime.
 type serviceObjects struct {
@@ -19,6 +26,7 @@ type serviceObjects struct {
 	queue0     Queue[int]
 	queue0Buf  [4]int
 	events     [1]Events
+	timers     [2]Timer
 }
 
 // reset puts every object in its configured initial state.
@@ -53,11 +61,29 @@ func (o *serviceObjects) reset(rt *Runtime) {
 		q:     3,
 		rt:    rt,
 	}
+	o.timers[0] = Timer{
+		index:   0,
+		name:    "tick",
+		oneShot: false,
+		period:  int64(1000000),
+		q:       4,
+		rt:      rt,
+		thread:  2,
+	}
+	o.timers[1] = Timer{
+		index:   1,
+		name:    "once",
+		oneShot: true,
+		period:  int64(5000000),
+		q:       4,
+		rt:      rt,
+		thread:  2,
+	}
 }
 
 // postable tells, per wait queue, whether a goroutine's post can satisfy its
 // waiters: those of semaphores, events and receivers of queues.
-var postable = [numWaitQueues]bool{true, false, true, true}
+var postable = [numWaitQueues]bool{true, false, true, true, false}
 
 // postObjects holds the mailbox of every object goroutines may post to.
 type postObjects struct {
@@ -85,12 +111,30 @@ func (o *serviceObjects) takePosts() {
 
 // resetState puts back what a Run changes, and nothing a poster reads
 // (rt, the mailboxes): Run calls it while goroutines may post.
-func (o *serviceObjects) resetState() {
+func (o *serviceObjects) resetState(rt *Runtime) {
 	o.semaphores[0].count = 0
 	o.mutexes[0].locked, o.mutexes[0].owner = false, 0
 	o.queue0Buf = [4]int{}
 	o.queue0.head, o.queue0.n, o.queue0.closed = 0, 0, false
 	o.events[0].flags = 0
+	o.timers[0] = Timer{
+		index:   0,
+		name:    "tick",
+		oneShot: false,
+		period:  int64(1000000),
+		q:       4,
+		rt:      rt,
+		thread:  2,
+	}
+	o.timers[1] = Timer{
+		index:   1,
+		name:    "once",
+		oneShot: true,
+		period:  int64(5000000),
+		q:       4,
+		rt:      rt,
+		thread:  2,
+	}
 }
 
 // Kicks returns semaphore "kicks", initial count 0.
@@ -111,4 +155,14 @@ func (rt *Runtime) Items() *Queue[int] {
 // Stop returns event flags "stop", initially 0x0.
 func (rt *Runtime) Stop() *Events {
 	return &rt.svc.objs.events[0]
+}
+
+// Tick returns the periodic timer "tick" of period 1ms, served by thread ticker.
+func (rt *Runtime) Tick() *Timer {
+	return &rt.svc.objs.timers[0]
+}
+
+// Once returns the one-shot timer "once" of period 5ms, served by thread ticker.
+func (rt *Runtime) Once() *Timer {
+	return &rt.svc.objs.timers[1]
 }

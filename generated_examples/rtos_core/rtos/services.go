@@ -78,7 +78,7 @@ func (rt *Runtime) resetServices() {
 	s.th = [NumThreads]svcThread{}
 	s.timed, s.next, s.holding = 0, 0, 0
 	s.waitq = [numWaitQueues]uint32{}
-	s.objs.resetState()
+	s.objs.resetState(rt)
 	for i := range rt.threads {
 		rt.setPrio(&rt.threads[i], threadSpecs[i].prio)
 	}
