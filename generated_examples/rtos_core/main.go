@@ -34,17 +34,19 @@ func main() {
 	var stopFlags uint32
 	rt, err := rtos.New(rtos.Threads{
 		Worker: func(rt *rtos.Runtime) {
-			sum := 0
+			l, err := rt.Local() // the worker's own slot: struct{ Items, Sum int }
+			must(err)
 			for {
 				v, err := rt.Items().Receive(rtos.Forever)
 				must(err)
 				if v == last {
 					break
 				}
-				sum += v
+				l.Items++
+				l.Sum += v
 				fmt.Printf("worker: item %d\n", v)
 			}
-			fmt.Printf("worker: sum %d\n", sum)
+			fmt.Printf("worker: %d items, sum %d\n", l.Items, l.Sum)
 			flags, err := rt.Stop().Wait(1, true, rtos.Forever)
 			must(err)
 			stopFlags = flags
@@ -76,6 +78,9 @@ func main() {
 		os.Exit(1)
 	}
 	defer rt.Close()
+	// The idle hook runs before each idle wait (no thread ready).
+	idles := 0
+	must(rt.SetIdleHook(func() { idles++ }))
 	// A 1 ms periodic timer, stopped after 20 expiries by its callback,
 	// which runs in the ticker thread (priority 3).
 	ticks := 0
@@ -116,4 +121,5 @@ func main() {
 	fmt.Printf("monitor: %d kicks, raised itself to priority %d, suspended and resumed the worker: %v\n", kicks, raised, resumed)
 	fmt.Printf("worker: stopped by flags %#x\n", stopFlags)
 	fmt.Printf("ticker: %d expiries of the 1ms timer tick\n", ticks)
+	fmt.Printf("the idle hook ran: %v\n", idles > 0)
 }

@@ -21,6 +21,7 @@ const (
 	MaxCapacity  = 1 << 16                // largest queue capacity
 	MaxQueueMem  = 64 << 20               // largest queue buffer in bytes (capacity times element size)
 	MaxTypeDepth = 16                     // deepest nesting of arrays, structs and parentheses in a queue element type
+	MaxLocalSize = 1 << 20                // largest thread_local type in bytes
 	MinPeriod    = 100 * time.Microsecond // shortest timer period
 	MaxPeriod    = 24 * time.Hour         // longest timer period
 )
@@ -37,6 +38,12 @@ type Services struct {
 	Queues         []Queue
 	Events         []Event
 	Timers         []Timer
+	// IdleHook: SetIdleHook, a function the runner calls before it waits
+	// idle.
+	IdleHook bool
+	// ThreadLocal: the type of every thread's slot (Local), normalized;
+	// empty: none.
+	ThreadLocal string
 }
 
 // Any reports whether the config uses any service.
@@ -78,7 +85,7 @@ type Event struct {
 }
 
 var (
-	servicesFields  = []string{"sleep", "from_goroutines", "semaphores", "mutexes", "queues", "events", "timers"}
+	servicesFields  = []string{"sleep", "from_goroutines", "idle_hook", "thread_local", "semaphores", "mutexes", "queues", "events", "timers"}
 	timerFields     = []string{"name", "period", "one_shot", "thread"}
 	semaphoreFields = []string{"name", "initial"}
 	mutexFields     = []string{"name", "users"}
@@ -227,7 +234,21 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Timers = append(s.Timers, tm)
 	})
-	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 {
+	if n, at := f.get("idle_hook"); n != nil {
+		s.IdleHook, _ = p.boolean(n, at)
+	}
+	if n, at := f.get("thread_local"); n != nil {
+		if t, ok := p.str(n, at, "a Go type such as int"); ok {
+			if typ, msg := checkType(t); msg != "" {
+				p.errorf(n, at, "%s", msg)
+			} else if size, ok := typeSize(typ); !ok || size > MaxLocalSize {
+				p.errorf(n, at, "must need at most %d bytes per thread, got a larger type", MaxLocalSize)
+			} else {
+				s.ThreadLocal = typ
+			}
+		}
+	}
+	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 || s.IdleHook || s.ThreadLocal != "" {
 		s.Sleep = true
 	}
 	if n, at := f.get("from_goroutines"); n != nil {

@@ -85,6 +85,9 @@ services:
 			`rtos.yaml:6:40: services.timers[1].thread: no thread is named "tickr"; did you mean "ticker"?`,
 			`rtos.yaml:7:7: services.timers[2].thread: is required: the thread that runs the callback, in ServeTimers`,
 			`rtos.yaml:7:41: services.timers[2].one_shot: must be true or false, got "sometimes"`}},
+		{"idle hook and thread_local", "package: x\n" + threadsOK + "services: {idle_hook: 2, thread_local: \"map[int]int\"}\n", nil, []string{
+			`rtos.yaml:3:23: services.idle_hook: must be true or false, got 2`,
+			`rtos.yaml:3:40: services.thread_local: maps are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "map[int]int"`}},
 		{"scheduler flags", "package: x\n" + threadsOK + "scheduler: {suspend: 1, set_priority: maybe}\n", nil, []string{
 			`rtos.yaml:3:22: scheduler.suspend: must be true or false, got 1`,
 			`rtos.yaml:3:39: scheduler.set_priority: must be true or false, got "maybe"`}},

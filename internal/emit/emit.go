@@ -70,6 +70,7 @@ var runtimeFiles = []struct {
 	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
 	{"prio.go.tmpl", func(f model.Features) bool { return f.Services || f.SetPriority }},
 	{"timers.go.tmpl", func(f model.Features) bool { return f.Timers }},
+	{"hooks.go.tmpl", func(f model.Features) bool { return f.IdleHook || f.ThreadLocal }},
 	{"control.go.tmpl", func(f model.Features) bool { return f.Suspend || f.SetPriority }},
 }
 

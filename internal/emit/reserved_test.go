@@ -34,6 +34,8 @@ services:
   queues: [{name: q, capacity: 2, type: int}]
   events: [{name: ev}]
   timers: [{name: tm, period: 1ms, thread: a}]
+  idle_hook: true
+  thread_local: int
 `
 	configs := []string{
 		all,

@@ -42,6 +42,8 @@ var Reserved = []string{
 	"ErrPriorityRange", "CeilingError",
 	// Software timers (timers.go).
 	"Timer", "ServeTimers", "ErrNotTimerThread", "ErrTimerStopped",
+	// The idle hook and thread-local slots (hooks.go).
+	"SetIdleHook", "Local", "LocalOf",
 }
 
 // Options are the config rules this build of the generator enforces.
@@ -81,6 +83,9 @@ type Services struct {
 	Queues     []Queue
 	Events     []Event
 	Timers     []Timer
+	// IdleHook and ThreadLocal are as in the config.
+	IdleHook    bool
+	ThreadLocal string
 }
 
 // Any reports whether any service code is generated.
@@ -163,6 +168,12 @@ type Features struct {
 	Posts bool
 	// Timers: software timers, served by ServeTimers in their threads.
 	Timers bool
+	// IdleHook: services.idle_hook, SetIdleHook.
+	IdleHook bool
+	// ThreadLocal: services.thread_local, every thread's slot of type
+	// LocalType (Local, LocalOf).
+	ThreadLocal bool
+	LocalType   string
 	// Suspend: scheduler.suspend, Suspend and Resume of threads.
 	Suspend bool
 	// SetPriority: scheduler.set_priority, priorities changed at run time
@@ -226,6 +237,8 @@ func New(c *config.Config) (*Model, error) {
 	}
 	m.Services.Queues = cs.Queues
 	m.Services.Events = cs.Events
+	m.Services.IdleHook = cs.IdleHook
+	m.Services.ThreadLocal = cs.ThreadLocal
 	for _, x := range cs.Timers {
 		id, ok := ids[x.Thread]
 		if !ok {
@@ -246,6 +259,9 @@ func New(c *config.Config) (*Model, error) {
 		Events:      len(m.Services.Events) > 0,
 		Posts:       cs.FromGoroutines,
 		Timers:      len(m.Services.Timers) > 0,
+		IdleHook:    cs.IdleHook,
+		ThreadLocal: cs.ThreadLocal != "",
+		LocalType:   cs.ThreadLocal,
 		Suspend:     c.Suspend,
 		SetPriority: c.SetPriority,
 	}

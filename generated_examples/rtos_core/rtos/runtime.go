@@ -247,6 +247,10 @@ type Runtime struct {
 
 	timerFns [numTimers]func(*Runtime) // the timers' callbacks (timers.go)
 
+	idleHook func() // called before each idle wait (hooks.go)
+
+	locals [NumThreads]struct{ Items, Sum int } // every thread's slot (hooks.go)
+
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }
 
@@ -666,6 +670,7 @@ func (rt *Runtime) start(t *thread) {
 	t.ctx.panicp, t.ctx.deferp = 0, 0
 	t.returned, t.exiting, t.err = false, false, nil
 	t.joiners = 0
+	rt.locals[t.id] = *new(struct{ Items, Sum int })
 	t.state = Ready
 	t.activations++
 	rt.ready(t)

@@ -216,6 +216,7 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		if rt.svc.timed != 0 {
 			dl = rt.svc.next
 		}
+		rt.runIdleHook(cur)
 		rt.idleWait(dl)
 		if rt.post.pending.Load() != 0 {
 			rt.takePosts()
