@@ -148,7 +148,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, GC: m.Features.GCCollect})
+		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, Posts: m.Features.Posts, GC: m.Features.GCCollect})
 		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
