@@ -43,6 +43,7 @@ func BenchmarkHandoff(b *testing.B) {
 				}
 			},
 			Monitor: func(*rtos.Runtime) {},
+			Ticker:  func(*rtos.Runtime) {},
 		})
 		if err != nil {
 			b.Fatal(err)

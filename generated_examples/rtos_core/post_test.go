@@ -47,42 +47,45 @@ func runWithin(t *testing.T, rt *rtos.Runtime, limit time.Duration) {
 	}
 }
 
-// TestPostWakesIdleRunner: the only thread waits Forever on an empty queue
-// (no timeout, no sleeper: without posting, a deadlock); a goroutine posts
-// 20 ms later and the thread has the message within a few milliseconds:
-// the idle wait is woken, it does not poll at some period.
+// TestPostWakesIdleRunner: the only thread waits on an empty queue; a
+// goroutine posts 20 ms later and the thread has the message within a few
+// milliseconds: the idle wait is woken, it does not poll at some period.
+// Waiting Forever (without posting, a deadlock) the runner parks on a
+// channel; with a timeout of a second it sleeps on the futex until then.
 func TestPostWakesIdleRunner(t *testing.T) {
-	var got int
-	var lat time.Duration
-	var posted time.Time
-	var mu sync.Mutex
-	rt := newRT(t, func(rt *rtos.Runtime) {
-		v, err := rt.Items().Receive(rtos.Forever)
-		if err != nil {
-			t.Error(err)
-			return
+	for _, timeout := range []time.Duration{rtos.Forever, time.Second} {
+		var got int
+		var lat time.Duration
+		var posted time.Time
+		var mu sync.Mutex
+		rt := newRT(t, func(rt *rtos.Runtime) {
+			v, err := rt.Items().Receive(timeout)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			got, lat = v, time.Since(posted)
+			mu.Unlock()
+		}, nil)
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			posted = time.Now()
+			mu.Unlock()
+			if err := rt.Items().Post(42, 0); err != nil {
+				t.Error(err)
+			}
+		}()
+		runWithin(t, rt, 5*time.Second)
+		if got != 42 {
+			t.Fatalf("timeout %v: received %d, want 42", timeout, got)
 		}
-		mu.Lock()
-		got, lat = v, time.Since(posted)
-		mu.Unlock()
-	}, nil)
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		mu.Lock()
-		posted = time.Now()
-		mu.Unlock()
-		if err := rt.Items().Post(42, 0); err != nil {
-			t.Error(err)
+		if lat > 5*time.Millisecond {
+			t.Errorf("timeout %v: the idle thread got the post %v after it was made; want under 5ms", timeout, lat)
 		}
-	}()
-	runWithin(t, rt, 5*time.Second)
-	if got != 42 {
-		t.Fatalf("received %d, want 42", got)
+		t.Logf("timeout %v: post to receive, runner idle: %v", timeout, lat)
 	}
-	if lat > 5*time.Millisecond {
-		t.Errorf("the idle thread got the post %v after it was made; want under 5ms", lat)
-	}
-	t.Logf("post to receive, runner idle: %v", lat)
 }
 
 // TestNoPosterStillDeadlocks: a wait no goroutine can end (a full queue's

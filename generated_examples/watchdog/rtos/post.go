@@ -29,10 +29,19 @@ type postState struct {
 	// pending is 1 while some mailbox may hold posts the runner has not
 	// taken; it is also the futex word the idle runner sleeps on.
 	pending atomic.Uint32
-	// idle is 1 while the runner waits, or is about to wait, on pending:
-	// only then does a poster pay for a futex wake.
+	// idle says how the runner waits, or is about to wait, for a post:
+	// idleFutex on pending, idleChan on wake; only then does a poster pay
+	// for a wake-up.
 	idle atomic.Uint32
+	// wake takes the token that ends an idle wait without a deadline.
+	wake chan struct{}
 	objs postObjects // the mailboxes, one per object (service_objects.go)
+}
+
+// init prepares the mailboxes; New calls it once.
+func (p *postState) init() {
+	p.objs.init()
+	p.wake = make(chan struct{}, 1)
 }
 
 // posted tells the runner that a mailbox has a post: it raises pending and
@@ -41,11 +50,25 @@ type postState struct {
 // other: either the runner sees pending before it sleeps, or the poster
 // sees idle and wakes it.
 func (rt *Runtime) posted() {
-	rt.post.pending.Store(1)
-	if rt.post.idle.Load() != 0 {
-		futexWake(&rt.post.pending)
+	p := &rt.post
+	p.pending.Store(1)
+	switch p.idle.Load() {
+	case idleFutex:
+		futexWake(&p.pending)
+	case idleChan:
+		select {
+		case p.wake <- struct{}{}:
+		default: // a token is there already
+		}
 	}
 }
+
+// How the idle runner waits (postState.idle).
+const (
+	idleNot   = iota // not idle: it takes posts at its next scheduling point
+	idleFutex        // on the futex word pending, with a deadline
+	idleChan         // on the channel wake, without a deadline
+)
 
 // takePosts moves every post into its object, waking the threads it
 // satisfies; it does not switch. Clearing pending first means a post that
@@ -68,18 +91,21 @@ func (rt *Runtime) postWaits() bool {
 }
 
 // idleSpin is how long an idle runner polls for a post, giving the
-// processor to other goroutines between polls, before it sleeps in the
-// kernel: a post that comes soon is taken without a futex wake-up (the
-// poster's goroutine and the runner often share one processor).
+// processor to other goroutines between polls, before it sleeps: a post
+// that comes soon is taken without a wake-up (the poster's goroutine and
+// the runner often share one processor; with two, the runner often polls
+// on the other one).
 const idleSpin = 50 * time.Microsecond
 
 // idleWait blocks the runner until deadline (nanotime; 0: none) or a post,
-// whichever comes first. It polls for idleSpin, then waits on the futex
-// word pending with FUTEX_WAIT_BITSET, whose timeout is an absolute
-// CLOCK_MONOTONIC time (nanotime's clock), so a signal that ends the wait
-// early (EINTR) loses nothing. The futex wait is a blocking system call:
-// the Go scheduler hands the goroutine's P to other goroutines meanwhile,
-// and the collector sees the goroutine in a system call.
+// whichever comes first. It polls for idleSpin, then sleeps. With a
+// deadline it waits on the futex word pending with FUTEX_WAIT_BITSET, whose
+// timeout is an absolute CLOCK_MONOTONIC time (nanotime's clock), so a
+// signal that ends the wait early (EINTR) loses nothing, with the kernel's
+// timer precision (a Go timer would be about a millisecond late); it is a
+// blocking system call: the Go scheduler hands the goroutine's P to other
+// goroutines meanwhile, and the collector sees the goroutine in a system
+// call. Without a deadline it parks the goroutine on the channel wake.
 func (rt *Runtime) idleWait(deadline int64) {
 	p := &rt.post
 	spinEnd := nanotime() + int64(idleSpin)
@@ -92,11 +118,22 @@ func (rt *Runtime) idleWait(deadline int64) {
 			runtime.Gosched() // the poster may be waiting for this processor
 			continue
 		}
-		p.idle.Store(1)
-		if p.pending.Load() == 0 {
-			futexWait(&p.pending, deadline)
+		if deadline == 0 {
+			// Only a post can end this wait: park the goroutine on a
+			// channel, which the poster's send makes runnable without a
+			// system call. A token left by an earlier post ends the wait at
+			// once; the loop then waits again.
+			p.idle.Store(idleChan)
+			if p.pending.Load() == 0 {
+				<-p.wake
+			}
+		} else {
+			p.idle.Store(idleFutex)
+			if p.pending.Load() == 0 {
+				futexWait(&p.pending, deadline)
+			}
 		}
-		p.idle.Store(0)
+		p.idle.Store(idleNot)
 	}
 }
 

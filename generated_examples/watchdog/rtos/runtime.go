@@ -284,7 +284,7 @@ func New(fns Threads) (*Runtime, error) {
 		rt.prioMask[t.prio] |= 1 << i
 	}
 	rt.svc.objs.reset(rt)
-	rt.post.objs.init()
+	rt.post.init()
 	rt.resetServices()
 	return rt, nil
 }
