@@ -279,3 +279,67 @@ func TestPreemptionCounters(t *testing.T) {
 		t.Errorf("every thread asleep: %d preemptions, %d deferred; want none", st.Preemptions, st.PreemptionsDeferred)
 	}
 }
+
+// TestPostPreemptsSpinner: with 20 ms slices (a tick every 10 ms), a post
+// from a goroutine wakes the alarm thread (priority 9), waiting on a queue,
+// at the next tick, although the only other live thread spins without a
+// call and nothing sleeps: the signal handler looks at the posts too.
+func TestPostPreemptsSpinner(t *testing.T) {
+	const posts = 20
+	var lat []time.Duration
+	start := time.Now()
+	spun := false
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{
+		Watchdog: nop,
+		Auditor:  nop,
+		WorkerB:  nop,
+		WorkerA: func(rt *rtos.Runtime) {
+			for i := 0; len(lat) < posts; i++ { // body code only: no call, no scheduling point
+				if i%(1<<22) == 0 && time.Since(start) > 5*time.Second {
+					spun = true
+					return
+				}
+			}
+		},
+		Alarm: func(rt *rtos.Runtime) {
+			for range posts {
+				v, err := rt.Alerts().Receive(rtos.Forever)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				lat = append(lat, time.Since(start)-time.Duration(v))
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := rt.Activate(rtos.Alarm); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range posts {
+			time.Sleep(7 * time.Millisecond)
+			rt.Alerts().Post(int64(time.Since(start)), rtos.Forever)
+		}
+	}()
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if spun || len(lat) != posts {
+		t.Fatalf("the alarm received %d of %d posts before the spinner gave up after 5 s", len(lat), posts)
+	}
+	prompt := 0
+	for _, d := range lat {
+		if d < 15*time.Millisecond { // a tick (10 ms) and some
+			prompt++
+		}
+	}
+	if prompt < posts/2 {
+		t.Errorf("only %d of %d posts taken within 15 ms; latencies %v", prompt, posts, lat)
+	}
+	t.Logf("%d of %d posts taken within 15 ms; latencies %v", prompt, posts, lat)
+}

@@ -256,8 +256,16 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.I("JEQ", "done")
 		h.Label("wake")
 		h.I("MOVQ", "preemptState_rt(AX)", "R8")
+		if opt.Posts {
+			h.Comment("A post from a goroutine may have woken a more urgent thread.")
+			h.I("CMPL", "(Runtime_post+postState_pending)(R8)", "$0")
+			h.I("JNE", "posted")
+		}
 		h.I("CMPL", "(Runtime_svc+services_timed)(R8)", "$0")
 		h.I("JEQ", "done")
+		if opt.Posts {
+			h.Label("posted")
+		}
 		h.I("MOVL", "$0", "preemptState_sliceOver(AX)")
 		h.I("JMP", "check")
 	}

@@ -294,6 +294,10 @@ type Options struct {
 	// Services: with Preempt, every tick also lets a due sleeper of higher
 	// priority preempt the running thread (reads Runtime.svc.timed).
 	Services bool
+	// Posts: with Preempt (and Services), every tick also lets a post from
+	// a goroutine (Runtime.post.pending) be taken, so that a thread it wakes
+	// that is more urgent preempts the running one.
+	Posts bool
 	// GC is gc: collect: threadStart first lets the runtime finish the
 	// switch that entered it (publish the outgoing context to the
 	// collector), getg returns the running goroutine's g, and releaseG

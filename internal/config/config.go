@@ -99,6 +99,8 @@ type Config struct {
 	Arch         []string      // GOARCH values, in config order, no duplicates; default []string{"amd64"}
 	TimeSlice    time.Duration // scheduler.time_slice; 0 = cooperative only
 	TimeSlicePos Pos           // position of the scheduler.time_slice value; zero if absent
+	Suspend      bool          // scheduler.suspend: Suspend and Resume of threads
+	SetPriority  bool          // scheduler.set_priority: SetPriority at run time
 	GC           string        // "collect" (default) or "pause"
 	GCPos        Pos           // position of the gc value; zero if absent
 	StackDefault uint64        // stack.default in bytes, default DefaultStack
@@ -208,7 +210,7 @@ func Parse(file string, data []byte, opt Options) (cfg *Config, err error) {
 // which "did you mean" suggestions are tried).
 var (
 	topFields       = []string{"version", "package", "arch", "gc", "scheduler", "stack", "threads", "trace", "services"}
-	schedulerFields = []string{"time_slice"}
+	schedulerFields = []string{"time_slice", "suspend", "set_priority"}
 	stackFields     = []string{"default", "guard"}
 	threadFields    = []string{"name", "priority", "stack", "autostart"}
 	traceFields     = []string{"events"}
@@ -561,6 +563,12 @@ var goarches = []string{"386", "amd64", "arm", "arm64", "loong64", "mips", "mips
 // scheduler fills cfg.TimeSlice and reports whether it decoded cleanly.
 func (p *parser) scheduler(cfg *Config, top fields) bool {
 	f := p.section(top, "scheduler", schedulerFields, "a mapping such as {time_slice: 10ms}")
+	if n, at := f.get("suspend"); n != nil {
+		cfg.Suspend, _ = p.boolean(n, at)
+	}
+	if n, at := f.get("set_priority"); n != nil {
+		cfg.SetPriority, _ = p.boolean(n, at)
+	}
 	n, at := f.get("time_slice")
 	if n == nil {
 		return true

@@ -71,6 +71,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 		{[]string{"services", "mutexes", "[]"}, mutexFields},
 		{[]string{"services", "queues", "[]"}, queueFields},
 		{[]string{"services", "events", "[]"}, eventFields},
+		{[]string{"services", "timers", "[]"}, timerFields},
 	} {
 		n := at(root, c.path...)
 		props, _ := n["properties"].(map[string]any)

@@ -9,32 +9,54 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
 
 // Limits of the services section.
 const (
-	MaxServices  = 32       // most objects of one kind (semaphores, mutexes, queues, events)
-	MaxCount     = 1 << 30  // largest initial semaphore count
-	MaxCapacity  = 1 << 16  // largest queue capacity
-	MaxQueueMem  = 64 << 20 // largest queue buffer in bytes (capacity times element size)
-	MaxTypeDepth = 16       // deepest nesting of arrays, structs and parentheses in a queue element type
+	MaxServices  = 32                     // most objects of one kind (semaphores, mutexes, queues, events)
+	MaxCount     = 1 << 30                // largest initial semaphore count
+	MaxCapacity  = 1 << 16                // largest queue capacity
+	MaxQueueMem  = 64 << 20               // largest queue buffer in bytes (capacity times element size)
+	MaxTypeDepth = 16                     // deepest nesting of arrays, structs and parentheses in a queue element type
+	MaxLocalSize = 1 << 20                // largest thread_local type in bytes
+	MinPeriod    = 100 * time.Microsecond // shortest timer period
+	MaxPeriod    = 24 * time.Hour         // longest timer period
 )
 
 // Services is the optional services section. A config without it (or with
 // nothing in it) generates no service code.
 type Services struct {
-	Sleep      bool // Sleep and SleepUntil; set whenever any object is declared
-	Semaphores []Semaphore
-	Mutexes    []Mutex
-	Queues     []Queue
-	Events     []Event
+	Sleep bool // Sleep and SleepUntil; set whenever any object is declared
+	// FromGoroutines: semaphores, queues and events take posts from any
+	// goroutine (Post methods), and the runner's idle wait can be woken.
+	FromGoroutines bool
+	Semaphores     []Semaphore
+	Mutexes        []Mutex
+	Queues         []Queue
+	Events         []Event
+	Timers         []Timer
+	// IdleHook: SetIdleHook, a function the runner calls before it waits
+	// idle.
+	IdleHook bool
+	// ThreadLocal: the type of every thread's slot (Local), normalized;
+	// empty: none.
+	ThreadLocal string
 }
 
 // Any reports whether the config uses any service.
 func (s *Services) Any() bool {
-	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0
+}
+
+// Timer is a software timer whose callback runs in a configured thread.
+type Timer struct {
+	Name, Ident string
+	Period      time.Duration
+	OneShot     bool
+	Thread      string // the thread that runs its callback (in ServeTimers)
 }
 
 // Semaphore is a counting semaphore.
@@ -63,7 +85,8 @@ type Event struct {
 }
 
 var (
-	servicesFields  = []string{"sleep", "semaphores", "mutexes", "queues", "events"}
+	servicesFields  = []string{"sleep", "from_goroutines", "idle_hook", "thread_local", "semaphores", "mutexes", "queues", "events", "timers"}
+	timerFields     = []string{"name", "period", "one_shot", "thread"}
 	semaphoreFields = []string{"name", "initial"}
 	mutexFields     = []string{"name", "users"}
 	queueFields     = []string{"name", "capacity", "type"}
@@ -179,8 +202,62 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Events = append(s.Events, e)
 	})
-	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0 {
+	p.serviceList(f, "timers", timerFields, "a mapping such as {name: tick, period: 10ms, thread: a}", idents, func(v fields, name, id string, pos Pos) {
+		tm := Timer{Name: name, Ident: id}
+		want := "a duration from 100µs to 24h such as 10ms" // MinPeriod, MaxPeriod
+		if n, at := v.get("period"); n == nil {
+			p.add(pos, at, "is required: "+want)
+		} else if d, ok := p.duration(n, at); ok {
+			if d < MinPeriod || d > MaxPeriod {
+				p.errorf(n, at, "must be %s, got %v", want, d)
+			}
+			tm.Period = d
+		}
+		if n, at := v.get("one_shot"); n != nil {
+			tm.OneShot, _ = p.boolean(n, at)
+		}
+		if n, at := v.get("thread"); n == nil {
+			p.add(pos, at, "is required: the thread that runs the callback, in ServeTimers")
+		} else if t, ok := p.str(resolve(n), at, "a thread name"); ok {
+			if !threads[t] {
+				msg := "no thread is named " + quote(t)
+				var names []string
+				for _, th := range cfg.Threads {
+					names = append(names, th.Name)
+				}
+				if s := suggest(t, names); s != "" {
+					msg += "; did you mean " + quote(s) + "?"
+				}
+				p.errorf(n, at, "%s", msg)
+			}
+			tm.Thread = t
+		}
+		s.Timers = append(s.Timers, tm)
+	})
+	if n, at := f.get("idle_hook"); n != nil {
+		s.IdleHook, _ = p.boolean(n, at)
+	}
+	if n, at := f.get("thread_local"); n != nil {
+		if t, ok := p.str(n, at, "a Go type such as int"); ok {
+			if typ, msg := checkType(t); msg != "" {
+				p.errorf(n, at, "%s", msg)
+			} else if size, ok := typeSize(typ); !ok || size > MaxLocalSize {
+				p.errorf(n, at, "must need at most %d bytes per thread, got a larger type", MaxLocalSize)
+			} else {
+				s.ThreadLocal = typ
+			}
+		}
+	}
+	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 || s.IdleHook || s.ThreadLocal != "" {
 		s.Sleep = true
+	}
+	if n, at := f.get("from_goroutines"); n != nil {
+		if v, ok := p.boolean(n, at); ok && v {
+			if len(s.Semaphores)+len(s.Queues)+len(s.Events) == 0 {
+				p.errorf(n, at, "must be false when no semaphore, queue or event is declared (nothing to post to), got true")
+			}
+			s.FromGoroutines = v
+		}
 	}
 }
 

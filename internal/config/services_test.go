@@ -72,6 +72,27 @@ services:
 		{"services section", "package: x\n" + threadsOK + "services: {sleep: maybe, semaphore: []}\n", nil, []string{
 			`rtos.yaml:3:19: services.sleep: must be true or false, got "maybe"`,
 			`rtos.yaml:3:26: services.semaphore: unknown field "semaphore"; did you mean "semaphores"?`}},
+		{"timers", `package: x
+threads: [{name: ticker}]
+services:
+  timers:
+    - {name: t1, thread: ticker}
+    - {name: t2, period: 10us, thread: tickr}
+    - {name: t3, period: 1ms, one_shot: sometimes}
+`, nil, []string{
+			`rtos.yaml:5:7: services.timers[0].period: is required: a duration from 100µs to 24h such as 10ms`,
+			`rtos.yaml:6:26: services.timers[1].period: must be a duration from 100µs to 24h such as 10ms, got 10µs`,
+			`rtos.yaml:6:40: services.timers[1].thread: no thread is named "tickr"; did you mean "ticker"?`,
+			`rtos.yaml:7:7: services.timers[2].thread: is required: the thread that runs the callback, in ServeTimers`,
+			`rtos.yaml:7:41: services.timers[2].one_shot: must be true or false, got "sometimes"`}},
+		{"idle hook and thread_local", "package: x\n" + threadsOK + "services: {idle_hook: 2, thread_local: \"map[int]int\"}\n", nil, []string{
+			`rtos.yaml:3:23: services.idle_hook: must be true or false, got 2`,
+			`rtos.yaml:3:40: services.thread_local: maps are not allowed: only predeclared types, arrays of a constant length and structs of them are allowed, got "map[int]int"`}},
+		{"scheduler flags", "package: x\n" + threadsOK + "scheduler: {suspend: 1, set_priority: maybe}\n", nil, []string{
+			`rtos.yaml:3:22: scheduler.suspend: must be true or false, got 1`,
+			`rtos.yaml:3:39: scheduler.set_priority: must be true or false, got "maybe"`}},
+		{"from_goroutines without objects", "package: x\n" + threadsOK + "services: {from_goroutines: true, mutexes: [{name: m, users: [a]}]}\n", nil, []string{
+			`rtos.yaml:3:29: services.from_goroutines: must be false when no semaphore, queue or event is declared (nothing to post to), got true`}},
 		{"service names", `package: x
 threads: [{name: a}, {name: runner}]
 services:

@@ -69,6 +69,11 @@ var runtimeFiles = []struct {
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
 	{"account.go.tmpl", func(f model.Features) bool { return f.Accounting }},
 	{"trace.go.tmpl", func(f model.Features) bool { return f.TraceEvents > 0 }},
+	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
+	{"prio.go.tmpl", func(f model.Features) bool { return f.Services || f.SetPriority }},
+	{"timers.go.tmpl", func(f model.Features) bool { return f.Timers }},
+	{"hooks.go.tmpl", func(f model.Features) bool { return f.IdleHook || f.ThreadLocal }},
+	{"control.go.tmpl", func(f model.Features) bool { return f.Suspend || f.SetPriority }},
 }
 
 func always(model.Features) bool { return true }
@@ -145,7 +150,7 @@ func Files(m *model.Model) ([]File, error) {
 		if !ok {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
-		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, GC: m.Features.GCCollect})
+		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, Posts: m.Features.Posts, GC: m.Features.GCCollect})
 		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err

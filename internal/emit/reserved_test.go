@@ -21,15 +21,21 @@ func TestReservedMatchesAPI(t *testing.T) {
 	const all = `package: rtos
 scheduler:
   time_slice: 10ms
+  suspend: true
+  set_priority: true
 threads:
   - name: a
     priority: 1
   - name: b
 services:
+  from_goroutines: true
   semaphores: [{name: sem}]
   mutexes: [{name: mu, users: [a, b]}]
   queues: [{name: q, capacity: 2, type: int}]
   events: [{name: ev}]
+  timers: [{name: tm, period: 1ms, thread: a}]
+  idle_hook: true
+  thread_local: int
 trace: {events: 64}
 `
 	configs := []string{
@@ -37,7 +43,7 @@ trace: {events: 64}
 		"package: rtos\ngc: pause\nthreads:\n  - name: a\n",
 		"package: rtos\nthreads:\n  - name: a\n",
 	}
-	own := map[string]bool{"A": true, "B": true, "Sem": true, "Mu": true, "Q": true, "Ev": true}
+	own := map[string]bool{"A": true, "B": true, "Sem": true, "Mu": true, "Q": true, "Ev": true, "Tm": true}
 	declared := map[string]bool{}
 	for _, c := range configs {
 		for name, src := range files(t, c) {

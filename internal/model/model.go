@@ -48,6 +48,13 @@ var Reserved = []string{
 	// The services API (services.go).
 	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events",
 	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",
+	// Suspend, Resume and SetPriority (control.go).
+	"Suspend", "Resume", "SetPriority", "Suspended", "ErrThreadInactive", "ErrNotSuspended",
+	"ErrPriorityRange", "CeilingError",
+	// Software timers (timers.go).
+	"Timer", "ServeTimers", "ErrNotTimerThread", "ErrTimerStopped",
+	// The idle hook and thread-local slots (hooks.go).
+	"SetIdleHook", "Local", "LocalOf",
 }
 
 // Options are the config rules this build of the generator enforces.
@@ -86,11 +93,23 @@ type Services struct {
 	Mutexes    []Mutex
 	Queues     []Queue
 	Events     []Event
+	Timers     []Timer
+	// IdleHook and ThreadLocal are as in the config.
+	IdleHook    bool
+	ThreadLocal string
 }
 
 // Any reports whether any service code is generated.
 func (s *Services) Any() bool {
-	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events) > 0
+	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0
+}
+
+// Timer is a software timer, its thread resolved to an ID.
+type Timer struct {
+	Name, Ident string
+	Period      time.Duration
+	OneShot     bool
+	Thread      int // the thread that runs its callback
 }
 
 // Semaphore, Queue and Event are as the config gives them; a Mutex is
@@ -160,6 +179,22 @@ type Features struct {
 	// TraceEvents is the size of the recorder's event ring; 0: no recorder.
 	Accounting  bool
 	TraceEvents int
+	// Posts: services.from_goroutines, the Post methods of semaphores,
+	// queues and events for any goroutine, and an idle wait they can end.
+	Posts bool
+	// Timers: software timers, served by ServeTimers in their threads.
+	Timers bool
+	// IdleHook: services.idle_hook, SetIdleHook.
+	IdleHook bool
+	// ThreadLocal: services.thread_local, every thread's slot of type
+	// LocalType (Local, LocalOf).
+	ThreadLocal bool
+	LocalType   string
+	// Suspend: scheduler.suspend, Suspend and Resume of threads.
+	Suspend bool
+	// SetPriority: scheduler.set_priority, priorities changed at run time
+	// (so never OnePriority).
+	SetPriority bool
 }
 
 // New builds the model of a valid config.
@@ -218,11 +253,20 @@ func New(c *config.Config) (*Model, error) {
 	}
 	m.Services.Queues = cs.Queues
 	m.Services.Events = cs.Events
+	m.Services.IdleHook = cs.IdleHook
+	m.Services.ThreadLocal = cs.ThreadLocal
+	for _, x := range cs.Timers {
+		id, ok := ids[x.Thread]
+		if !ok {
+			return nil, fmt.Errorf("model: timer %s: no thread %q", x.Name, x.Thread)
+		}
+		m.Services.Timers = append(m.Services.Timers, Timer{Name: x.Name, Ident: x.Ident, Period: x.Period, OneShot: x.OneShot, Thread: id})
+	}
 	m.Features = Features{
 		Preempt:     m.TimeSlice > 0,
 		GCCollect:   c.GC == config.GCCollect,
 		Guard:       c.Guard,
-		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0,
+		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0 && !c.SetPriority,
 		Priority:    m.Priorities[0],
 		Services:    m.Services.Any(),
 		Semaphores:  len(m.Services.Semaphores) > 0,
@@ -231,6 +275,13 @@ func New(c *config.Config) (*Model, error) {
 		Events:      len(m.Services.Events) > 0,
 		Accounting:  c.Trace,
 		TraceEvents: c.TraceEvents,
+		Posts:       cs.FromGoroutines,
+		Timers:      len(m.Services.Timers) > 0,
+		IdleHook:    cs.IdleHook,
+		ThreadLocal: cs.ThreadLocal != "",
+		LocalType:   cs.ThreadLocal,
+		Suspend:     c.Suspend,
+		SetPriority: c.SetPriority,
 	}
 	if c.Guard {
 		m.Features.GuardSize = c.GuardSize

@@ -79,23 +79,6 @@ func (rt *Runtime) resetServices() {
 	}
 }
 
-// setPrio moves t to priority p in the scheduler's tables.
-func (rt *Runtime) setPrio(t *thread, p uint8) {
-	if t.prio == p {
-		return
-	}
-	runnable := rt.runnable&(1<<t.id) != 0
-	if runnable {
-		rt.unready(t)
-	}
-	rt.prioMask[t.prio] &^= 1 << t.id
-	t.prio = p
-	rt.prioMask[p] |= 1 << t.id
-	if runnable {
-		rt.ready(t)
-	}
-}
-
 // deadline turns a positive timeout into a nanotime deadline, and Forever
 // (any negative timeout) into 0: none.
 func deadline(timeout time.Duration) int64 {
@@ -215,12 +198,10 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
-	if next == nil && rt.svc.timed != 0 {
-		for next == nil && rt.svc.timed != 0 {
-			idleWait(rt.svc.next)
-			rt.wakeDue()
-			next = rt.pick()
-		}
+	for next == nil && rt.svc.timed != 0 {
+		idleWait(rt.svc.next)
+		rt.wakeDue()
+		next = rt.pick()
 	}
 	if next == cur {
 		rt.enter(cur)

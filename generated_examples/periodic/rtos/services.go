@@ -63,23 +63,6 @@ func (rt *Runtime) resetServices() {
 	}
 }
 
-// setPrio moves t to priority p in the scheduler's tables.
-func (rt *Runtime) setPrio(t *thread, p uint8) {
-	if t.prio == p {
-		return
-	}
-	runnable := rt.runnable&(1<<t.id) != 0
-	if runnable {
-		rt.unready(t)
-	}
-	rt.prioMask[t.prio] &^= 1 << t.id
-	t.prio = p
-	rt.prioMask[p] |= 1 << t.id
-	if runnable {
-		rt.ready(t)
-	}
-}
-
 // deadline turns a positive timeout into a nanotime deadline, and Forever
 // (any negative timeout) into 0: none.
 func deadline(timeout time.Duration) int64 {
@@ -199,12 +182,10 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
-	if next == nil && rt.svc.timed != 0 {
-		for next == nil && rt.svc.timed != 0 {
-			idleWait(rt.svc.next)
-			rt.wakeDue()
-			next = rt.pick()
-		}
+	for next == nil && rt.svc.timed != 0 {
+		idleWait(rt.svc.next)
+		rt.wakeDue()
+		next = rt.pick()
 	}
 	if next == cur {
 		rt.enter(cur)
@@ -392,8 +373,17 @@ func (e *Events) Set(mask uint32) error {
 	if cur == nil {
 		return ErrNotInThread
 	}
+	if e.set(mask) {
+		rt.preempt(cur)
+	}
+	return nil
+}
+
+// set sets the flags in mask and wakes the waiters they satisfy, without
+// switching; it reports whether it woke any.
+func (e *Events) set(mask uint32) (woke bool) {
+	rt := e.rt
 	e.flags |= mask
-	woke := false
 	for m := rt.svc.waitq[e.q]; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros32(m)
 		if s := &rt.svc.th[i]; satisfied(e.flags, s.evMask, s.evAll) {
@@ -401,10 +391,7 @@ func (e *Events) Set(mask uint32) error {
 			woke = true
 		}
 	}
-	if woke {
-		rt.preempt(cur)
-	}
-	return nil
+	return woke
 }
 
 // Clear clears the flags in mask.

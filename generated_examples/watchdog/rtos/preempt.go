@@ -627,7 +627,7 @@ func preempted(s *preemptState) {
 	if next == nil {
 		return
 	}
-	if !over { // a more urgent sleeper came due: it takes over
+	if !over { // a more urgent sleeper came due, or a post woke one: it takes over
 		rt.pre.preemptions++
 		rt.pre.wakeups++
 		rt.sample(s.entryTSC, wake)
@@ -644,6 +644,9 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) *thread {
 	}
 	if rt.svc.timed != 0 {
 		rt.wakeDue()
+	}
+	if rt.post.pending.Load() != 0 {
+		rt.takePosts()
 	}
 	next := rt.pick()
 	if next == cur || (!over && next.prio <= cur.prio) {

@@ -226,6 +226,8 @@ type Runtime struct {
 
 	svc services // sleep, timeouts and the service objects (services.go)
 
+	post postState // posts from goroutines (post.go)
+
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }
 
@@ -281,6 +283,8 @@ func New(fns Threads) (*Runtime, error) {
 		t.fn = bodies[i]
 		rt.prioMask[t.prio] |= 1 << i
 	}
+	rt.svc.objs.reset(rt)
+	rt.post.init()
 	rt.resetServices()
 	return rt, nil
 }
@@ -337,6 +341,7 @@ func (rt *Runtime) Run() error {
 		rt.last[i] = 31 // every Run starts each priority level at its first thread
 	}
 	rt.resetServices()
+	rt.takePosts() // posts made before this Run, and messages left in mailboxes
 	for i := range rt.threads {
 		t := &rt.threads[i]
 		if threadSpecs[i].autostart || pending&(1<<i) != 0 {
@@ -413,6 +418,9 @@ func (rt *Runtime) Yield() error {
 	rt.gcs.preemptPoint()
 	if rt.svc.timed != 0 {
 		rt.wakeDue() // a due sleeper may be the most urgent thread now
+	}
+	if rt.post.pending.Load() != 0 {
+		rt.takePosts() // a post may have woken a more urgent thread
 	}
 	next := rt.pick()
 	if next == cur {

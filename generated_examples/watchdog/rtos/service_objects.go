@@ -5,18 +5,21 @@
 package rtos
 
 // numWaitQueues is the number of wait queues of the service objects.
-const numWaitQueues = 0
+const numWaitQueues = 2
 
 // waitNames describes each wait queue, for DeadlockError.
-var waitNames = [numWaitQueues]string{}
+var waitNames = [numWaitQueues]string{"queue alerts (send: full)", "queue alerts (receive: empty)"}
 
 // serviceObjects holds every service object of one runtime.
 type serviceObjects struct {
-	mutexes [1]Mutex
+	mutexes   [1]Mutex
+	queue0    Queue[int64]
+	queue0Buf [4]int64
 }
 
 // reset puts every object in its configured initial state.
 func (o *serviceObjects) reset(rt *Runtime) {
+	o.queue0Buf = [4]int64{}
 	o.mutexes[0] = Mutex{
 		ceiling: 5,
 		index:   0,
@@ -24,9 +27,50 @@ func (o *serviceObjects) reset(rt *Runtime) {
 		rt:      rt,
 		users:   15,
 	}
+	o.queue0 = Queue[int64]{
+		buf:  o.queue0Buf[:],
+		mb:   &rt.post.objs.queue0,
+		name: "alerts",
+		recv: 1,
+		rt:   rt,
+		send: 0,
+	}
+}
+
+// postable tells, per wait queue, whether a goroutine's post can satisfy its
+// waiters: those of semaphores, events and receivers of queues.
+var postable = [numWaitQueues]bool{false, true}
+
+// postObjects holds the mailbox of every object goroutines may post to.
+type postObjects struct {
+	queue0      mailbox[int64]
+	queue0Slots [4]mailSlot[int64]
+}
+
+// init prepares the mailboxes of the queues; New calls it once.
+func (p *postObjects) init() {
+	p.queue0.init(p.queue0Slots[:])
+}
+
+// takePosts moves every object's posts into it (the runner's side).
+func (o *serviceObjects) takePosts() {
+	o.queue0.takePosts()
+}
+
+// resetState puts back what a Run changes, and nothing a poster reads
+// (rt, the mailboxes): Run calls it while goroutines may post.
+func (o *serviceObjects) resetState(rt *Runtime) {
+	o.mutexes[0].locked, o.mutexes[0].owner = false, 0
+	o.queue0Buf = [4]int64{}
+	o.queue0.head, o.queue0.n, o.queue0.closed = 0, 0, false
 }
 
 // Shared returns mutex "shared", used by watchdog, auditor, worker_a, worker_b: priority ceiling 5.
 func (rt *Runtime) Shared() *Mutex {
 	return &rt.svc.objs.mutexes[0]
+}
+
+// Alerts returns queue "alerts" of 4 int64.
+func (rt *Runtime) Alerts() *Queue[int64] {
+	return &rt.svc.objs.queue0
 }

@@ -11,8 +11,6 @@ import (
 	"math/bits"
 	"time"
 	_ "unsafe" // go:linkname of runtime.nanotime
-
-	"golang.org/x/sys/unix"
 )
 
 // Forever, as a timeout, waits without a limit. A timeout of 0 never blocks:
@@ -31,6 +29,8 @@ var (
 	ErrNotOwner = errors.New(errPrefix + "mutex is not held by the calling thread")
 	// ErrLocked: Lock of a mutex the calling thread already holds.
 	ErrLocked = errors.New(errPrefix + "mutex is already held by the calling thread")
+	// ErrQueueClosed: Send on a closed queue, or Receive on a closed and empty one.
+	ErrQueueClosed = errors.New(errPrefix + "queue is closed")
 )
 
 // NotUserError reports a Lock by a thread that the config does not list
@@ -71,28 +71,15 @@ type services struct {
 // resetServices puts every service object back to its configured initial
 // state and every thread to its configured priority. New and Run call it.
 func (rt *Runtime) resetServices() {
-	objs := &rt.svc.objs
-	rt.svc = services{}
-	objs.reset(rt)
+	// Goroutines read the objects' rt and mailbox fields at any time, in
+	// Post: only the state a Run changes is reset (New set the rest).
+	s := &rt.svc
+	s.th = [NumThreads]svcThread{}
+	s.timed, s.next, s.holding = 0, 0, 0
+	s.waitq = [numWaitQueues]uint32{}
+	s.objs.resetState(rt)
 	for i := range rt.threads {
 		rt.setPrio(&rt.threads[i], threadSpecs[i].prio)
-	}
-}
-
-// setPrio moves t to priority p in the scheduler's tables.
-func (rt *Runtime) setPrio(t *thread, p uint8) {
-	if t.prio == p {
-		return
-	}
-	runnable := rt.runnable&(1<<t.id) != 0
-	if runnable {
-		rt.unready(t)
-	}
-	rt.prioMask[t.prio] &^= 1 << t.id
-	t.prio = p
-	rt.prioMask[p] |= 1 << t.id
-	if runnable {
-		rt.ready(t)
 	}
 }
 
@@ -179,6 +166,9 @@ func (rt *Runtime) preempt(cur *thread) {
 	if rt.svc.timed != 0 {
 		rt.wakeDue()
 	}
+	if rt.post.pending.Load() != 0 {
+		rt.takePosts()
+	}
 	if next := rt.pick(); next != nil && next.prio > cur.prio {
 		rt.switchThread(cur, next)
 	}
@@ -215,47 +205,35 @@ func (rt *Runtime) wakeDue() {
 // the goroutine, which is right: no thread can run) until the earliest
 // deadline. It returns nil when nothing can ever wake a thread, and cur
 // itself, made running again, when cur's own timed wait ended.
+// While a thread waits on an object a goroutine can post to (postWaits),
+// it waits for a post too, without a deadline if there is no timed wait,
+// and returns cur when a post ended cur's wait.
 func (rt *Runtime) idle(cur *thread) *thread {
+	if rt.post.pending.Load() != 0 {
+		rt.takePosts()
+	}
 	if rt.svc.timed != 0 {
 		rt.wakeDue()
 	}
 	next := rt.pick()
-	if next == nil && rt.svc.timed != 0 {
-		for next == nil && rt.svc.timed != 0 {
-			idleWait(rt.svc.next)
-			rt.wakeDue()
-			next = rt.pick()
+	for next == nil && (rt.svc.timed != 0 || rt.postWaits()) {
+		var dl int64 // none
+		if rt.svc.timed != 0 {
+			dl = rt.svc.next
 		}
+		rt.idleWait(dl)
+		if rt.post.pending.Load() != 0 {
+			rt.takePosts()
+		}
+		if rt.svc.timed != 0 {
+			rt.wakeDue()
+		}
+		next = rt.pick()
 	}
 	if next == cur {
 		rt.enter(cur)
 	}
 	return next
-}
-
-// idleWait blocks the calling OS thread until deadline (nanotime, which is
-// CLOCK_MONOTONIC) in clock_nanosleep with TIMER_ABSTIME: the kernel's
-// timer precision, where time.Sleep waits for the Go runtime's timers
-// (about a millisecond late). It is a blocking system call: the Go
-// scheduler hands the goroutine's P to other goroutines meanwhile, and the
-// collector sees the goroutine in a system call, its stack (the idle
-// thread's) scanned from where it entered it. A signal (the time-slice
-// timers, the Go runtime's preemption) ends the call early with EINTR; the
-// absolute deadline makes going back to sleep exact.
-//
-// To let other goroutines wake the runtime (not possible yet), this is the
-// one place to change: wait on a futex word with FUTEX_WAIT_BITSET, whose
-// timeout is also an absolute CLOCK_MONOTONIC time, and have the waker
-// store to the word and FUTEX_WAKE it (or poll an eventfd with ppoll, whose
-// timeout is relative).
-func idleWait(deadline int64) {
-	ts := unix.NsecToTimespec(deadline)
-	for nanotime() < deadline {
-		if err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &ts, nil); err != nil && err != unix.EINTR {
-			// Not expected; fall back on the Go timers rather than spin.
-			time.Sleep(time.Duration(deadline - nanotime()))
-		}
-	}
 }
 
 // waitOf describes what blocked thread t waits for.
@@ -426,4 +404,135 @@ func (rt *Runtime) releaseMutexes(t *thread) {
 	for h := rt.svc.th[t.id].held; h != 0; h &= h - 1 {
 		rt.unlock(t, &rt.svc.objs.mutexes[bits.TrailingZeros32(h)])
 	}
+}
+
+// Queue is a message queue of fixed capacity: a ring buffer sized by the
+// config, so sending and receiving never allocate. Get one with the method
+// of Runtime named after it in the config.
+type Queue[T any] struct {
+	rt     *Runtime
+	name   string
+	buf    []T // the ring, in the runtime's own storage
+	head   int
+	n      int
+	closed bool
+	send   uint8       // wait queue of senders (queue full)
+	recv   uint8       // wait queue of receivers (queue empty)
+	mb     *mailbox[T] // messages posted by goroutines (post.go)
+}
+
+// Name returns the queue's name in the config.
+func (q *Queue[T]) Name() string { return q.name }
+
+// Len returns the number of messages in the queue.
+func (q *Queue[T]) Len() int { return q.n }
+
+// Cap returns the queue's capacity.
+func (q *Queue[T]) Cap() int { return len(q.buf) }
+
+// Closed reports whether Close was called in this Run.
+func (q *Queue[T]) Closed() bool { return q.closed }
+
+// Send appends v, waiting up to timeout (Forever: no limit; 0: do not wait)
+// while the queue is full. It fails with ErrQueueClosed once the queue is
+// closed. A receiver waiting for it that is more urgent than the caller runs
+// at once.
+func (q *Queue[T]) Send(v T, timeout time.Duration) error {
+	rt := q.rt
+	cur := rt.self()
+	if cur == nil {
+		return ErrNotInThread
+	}
+	dl := int64(-1)
+	for {
+		if q.closed {
+			return ErrQueueClosed
+		}
+		if q.n < len(q.buf) {
+			i := q.head + q.n
+			if i >= len(q.buf) {
+				i -= len(q.buf)
+			}
+			q.buf[i] = v
+			q.n++
+			if rt.wakeOne(q.recv) {
+				rt.preempt(cur)
+			}
+			return nil
+		}
+		if timeout == 0 {
+			return ErrTimeout
+		}
+		if err := rt.mayBlock(cur); err != nil {
+			return err
+		}
+		if dl < 0 {
+			dl = deadline(timeout)
+		}
+		if rt.block(cur, q.send, dl) {
+			return ErrTimeout
+		}
+	}
+}
+
+// Receive takes the oldest message, waiting up to timeout (Forever: no
+// limit; 0: do not wait) while the queue is empty. Once the queue is closed
+// it still returns the messages left, then ErrQueueClosed.
+func (q *Queue[T]) Receive(timeout time.Duration) (T, error) {
+	var v T
+	rt := q.rt
+	cur := rt.self()
+	if cur == nil {
+		return v, ErrNotInThread
+	}
+	dl := int64(-1)
+	for {
+		if q.n == 0 {
+			q.takePosts() // messages posted since the last scheduling point
+		}
+		if q.n > 0 {
+			var zero T
+			v, q.buf[q.head] = q.buf[q.head], zero
+			q.head++
+			if q.head == len(q.buf) {
+				q.head = 0
+			}
+			q.n--
+			q.takePosts() // a message left in the mailbox while the ring was full
+			if rt.wakeOne(q.send) {
+				rt.preempt(cur)
+			}
+			return v, nil
+		}
+		if q.closed {
+			return v, ErrQueueClosed
+		}
+		if timeout == 0 {
+			return v, ErrTimeout
+		}
+		if err := rt.mayBlock(cur); err != nil {
+			return v, err
+		}
+		if dl < 0 {
+			dl = deadline(timeout)
+		}
+		if rt.block(cur, q.recv, dl) {
+			return v, ErrTimeout
+		}
+	}
+}
+
+// Close closes the queue for the rest of this Run: waiting senders fail,
+// waiting receivers get the messages left and then ErrQueueClosed.
+func (q *Queue[T]) Close() error {
+	rt := q.rt
+	cur := rt.self()
+	if cur == nil {
+		return ErrNotInThread
+	}
+	q.closed = true
+	rt.wakeAll(q.send)
+	rt.wakeAll(q.recv)
+	rt.preempt(cur)
+	return nil
 }

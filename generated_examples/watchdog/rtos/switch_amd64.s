@@ -306,8 +306,12 @@ wakeDue:
 	JEQ	done
 wake:
 	MOVQ	preemptState_rt(AX), R8
+	// A post from a goroutine may have woken a more urgent thread.
+	CMPL	(Runtime_post+postState_pending)(R8), $0
+	JNE	posted
 	CMPL	(Runtime_svc+services_timed)(R8), $0
 	JEQ	done
+posted:
 	MOVL	$0, preemptState_sliceOver(AX)
 	JMP	check
 over:
