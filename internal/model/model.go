@@ -45,7 +45,7 @@ var Reserved = []string{
 	"WriteTrace", "TraceEventBytes", "Times",
 	// Methods of Runtime: a service name becomes a method that returns the service.
 	"ErrGCDuringRun", "Run", "Close", "Yield", "Exit", "Self", "Join", "Activate", "StackLeft",
-	// The services API (services.go).
+	// The services API (services.go and one file per kind of object).
 	"Sleep", "SleepUntil", "JoinTimeout", "Forever", "Semaphore", "Mutex", "Queue", "Events",
 	"ErrTimeout", "ErrQueueClosed", "ErrHoldsMutex", "ErrNotOwner", "ErrLocked", "NotUserError",
 	// Suspend, Resume and SetPriority (control.go).

@@ -224,7 +224,7 @@ type Runtime struct {
 
 	pre preemptRuntime
 
-	svc services // sleep, timeouts and the service objects (services.go)
+	svc services // sleep, timeouts and the service objects (services.go, semaphore.go, mutex.go, queue.go, events.go)
 
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }

@@ -220,7 +220,7 @@ type Runtime struct {
 	runs      uint64
 	heapBytes uint64
 
-	svc services // sleep, timeouts and the service objects (services.go)
+	svc services // sleep, timeouts and the service objects (services.go, semaphore.go, mutex.go, queue.go, events.go)
 
 	gcs gcState // holders that show suspended stacks to the collector (gc.go)
 }

@@ -6,7 +6,6 @@ package rtos
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/bits"
 	"time"
@@ -27,22 +26,7 @@ var (
 	// that cannot complete at once, Join). The ceiling protocol forbids it:
 	// it is what makes deadlock on mutexes impossible.
 	ErrHoldsMutex = errors.New(errPrefix + "a thread holding a mutex must not block")
-	// ErrNotOwner: Unlock of a mutex the calling thread does not hold.
-	ErrNotOwner = errors.New(errPrefix + "mutex is not held by the calling thread")
-	// ErrLocked: Lock of a mutex the calling thread already holds.
-	ErrLocked = errors.New(errPrefix + "mutex is already held by the calling thread")
 )
-
-// NotUserError reports a Lock by a thread that the config does not list
-// among the mutex's users: its priority did not count for the ceiling.
-type NotUserError struct {
-	Thread ThreadID
-	Mutex  string // the mutex's name in the config
-}
-
-func (e *NotUserError) Error() string {
-	return fmt.Sprintf("%sthread %s is not a user of mutex %s; add it to the mutex's users in the config", errPrefix, e.Thread, e.Mutex)
-}
 
 // noWait marks a thread that is not in a service's wait queue.
 const noWait = 0xff
@@ -308,98 +292,4 @@ func (rt *Runtime) sleep(cur *thread, deadline int64) error {
 	}
 	rt.block(cur, noWait, deadline)
 	return nil
-}
-
-// Mutex is a mutex under the immediate priority ceiling protocol: Lock
-// raises the caller to the mutex's ceiling, the highest priority among its
-// users in the config, and Unlock lowers it back. While a thread holds a
-// mutex, no other user of it can run (they are not more urgent than the
-// ceiling, Yield gives the CPU only to more urgent threads, and the holder
-// must not block), so Lock never waits and nested locking in any order cannot
-// deadlock. Get one with the method of Runtime named after it in the config.
-type Mutex struct {
-	rt      *Runtime
-	name    string
-	index   uint8  // bit in the held sets
-	ceiling uint8  // highest priority of the users
-	users   uint32 // threads allowed to lock it
-	locked  bool
-	owner   ThreadID
-}
-
-// Name returns the mutex's name in the config.
-func (m *Mutex) Name() string { return m.name }
-
-// Ceiling returns the mutex's priority ceiling.
-func (m *Mutex) Ceiling() int { return int(m.ceiling) }
-
-// Owner returns the thread holding the mutex, and false when it is free.
-func (m *Mutex) Owner() (ThreadID, bool) { return m.owner, m.locked }
-
-// Lock takes the mutex and raises the caller to the mutex's ceiling. A
-// thread not listed among its users gets a *NotUserError, the holder
-// ErrLocked.
-func (m *Mutex) Lock() error {
-	rt := m.rt
-	cur := rt.self()
-	if cur == nil {
-		return ErrNotInThread
-	}
-	if m.users&(1<<cur.id) == 0 {
-		return &NotUserError{Thread: cur.id, Mutex: m.name}
-	}
-	if m.locked {
-		if m.owner != cur.id {
-			// Under the ceiling protocol no other user runs while the mutex
-			// is held: this is the scheduler's bug, said as such.
-			return fmt.Errorf("%smutex %s is held by thread %s, which the priority ceiling protocol should have kept from happening", errPrefix, m.name, m.owner)
-		}
-		return ErrLocked
-	}
-	m.locked, m.owner = true, cur.id
-	rt.svc.th[cur.id].held |= 1 << m.index
-	rt.svc.holding |= 1 << cur.id
-	if m.ceiling > cur.prio {
-		rt.setPrio(cur, m.ceiling)
-	}
-	return nil
-}
-
-// Unlock releases the mutex and lowers the caller to the highest of its
-// configured priority and the ceilings of the mutexes it still holds (so
-// mutexes may be released in any order). If a more urgent thread became
-// ready meanwhile, it runs at once.
-func (m *Mutex) Unlock() error {
-	rt := m.rt
-	cur := rt.self()
-	if cur == nil {
-		return ErrNotInThread
-	}
-	if !m.locked || m.owner != cur.id {
-		return ErrNotOwner
-	}
-	rt.unlock(cur, m)
-	rt.preempt(cur)
-	return nil
-}
-
-func (rt *Runtime) unlock(cur *thread, m *Mutex) {
-	m.locked = false
-	s := &rt.svc.th[cur.id]
-	s.held &^= 1 << m.index
-	p := threadSpecs[cur.id].prio
-	for h := s.held; h != 0; h &= h - 1 {
-		p = max(p, rt.svc.objs.mutexes[bits.TrailingZeros32(h)].ceiling)
-	}
-	if s.held == 0 {
-		rt.svc.holding &^= 1 << cur.id
-	}
-	rt.setPrio(cur, p)
-}
-
-// releaseMutexes frees the mutexes of a finishing thread.
-func (rt *Runtime) releaseMutexes(t *thread) {
-	for h := rt.svc.th[t.id].held; h != 0; h &= h - 1 {
-		rt.unlock(t, &rt.svc.objs.mutexes[bits.TrailingZeros32(h)])
-	}
 }

@@ -234,7 +234,7 @@ type Runtime struct {
 
 	pre preemptRuntime
 
-	svc services // sleep, timeouts and the service objects (services.go)
+	svc services // sleep, timeouts and the service objects (services.go, semaphore.go, mutex.go, queue.go, events.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread
