@@ -476,7 +476,8 @@ func (rt *Runtime) Self() (ThreadID, error) {
 // Join blocks the calling thread until thread id has finished. It returns at
 // once when id is not active.
 func (rt *Runtime) Join(id ThreadID) error {
-	cur, t, err := rt.joinable(id)
+	cur := rt.self()
+	t, err := rt.joinable(cur, id)
 	if t == nil {
 		return err
 	}
@@ -488,24 +489,23 @@ func (rt *Runtime) Join(id ThreadID) error {
 	return nil
 }
 
-// joinable checks a Join of thread id by the calling thread: it returns the
-// caller and the thread to wait for, or a nil thread and the error to
-// return (nil when id has finished or was never started).
-func (rt *Runtime) joinable(id ThreadID) (cur, t *thread, err error) {
-	cur = rt.self()
+// joinable checks a Join of thread id by cur, the calling thread: it
+// returns the thread to wait for, or nil and the error to return (nil when
+// id has finished or was never started). Small enough to be inlined: Join
+// is on the path of every Activate and Join.
+func (rt *Runtime) joinable(cur *thread, id ThreadID) (*thread, error) {
 	switch {
 	case cur == nil:
-		return nil, nil, ErrNotInThread
+		return nil, ErrNotInThread
 	case int(id) >= NumThreads:
-		return nil, nil, ErrNoSuchThread
+		return nil, ErrNoSuchThread
 	case id == cur.id:
-		return nil, nil, ErrJoinSelf
+		return nil, ErrJoinSelf
 	}
-	t = &rt.threads[id]
-	if t.state == Finished || t.state == Inactive {
-		return nil, nil, nil
+	if t := &rt.threads[id]; t.state != Finished && t.state != Inactive {
+		return t, nil
 	}
-	return cur, t, nil
+	return nil, nil
 }
 
 // Activate starts thread id in its slot afresh. Before Run (or between runs) it

@@ -290,7 +290,8 @@ func (rt *Runtime) SleepUntil(t time.Time) error {
 // JoinTimeout is Join with a timeout (Forever: none; 0: do not wait): it
 // returns ErrTimeout when thread id has not finished in time.
 func (rt *Runtime) JoinTimeout(id ThreadID, timeout time.Duration) error {
-	cur, t, err := rt.joinable(id)
+	cur := rt.self()
+	t, err := rt.joinable(cur, id)
 	if t == nil {
 		return err
 	}
