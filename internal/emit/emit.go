@@ -54,18 +54,20 @@ func IsOwn(data []byte) bool {
 	return ok && source != ""
 }
 
-// runtimeFiles are the fixed runtime's files, one template each, and the
-// features that call for each: the one place that decides which exist.
+// runtimeFiles are the fixed runtime's files and the features that call for
+// each: the one place that decides which exist. A source is a template
+// ("x.go.tmpl") or a static file of templates/static ("x.go"); either
+// renders x.go.
 var runtimeFiles = []struct {
-	template string
-	when     func(model.Features) bool
+	source string
+	when   func(model.Features) bool
 }{
 	{"runtime.go.tmpl", always},
-	{"layout.go.tmpl", always},
+	{"layout.go", always},
 	{"stack.go.tmpl", always},
-	{"gc.go.tmpl", func(f model.Features) bool { return f.GCCollect }},
+	{"gc.go", func(f model.Features) bool { return f.GCCollect }},
 	{"preempt.go.tmpl", func(f model.Features) bool { return f.Preempt }},
-	{"gcpreempt.go.tmpl", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
+	{"gcpreempt.go", func(f model.Features) bool { return f.GCCollect && f.Preempt }},
 	{"services.go.tmpl", func(f model.Features) bool { return f.Services }},
 	{"semaphore.go.tmpl", func(f model.Features) bool { return f.Semaphores }},
 	{"mutex.go.tmpl", func(f model.Features) bool { return f.Mutexes }},
@@ -74,8 +76,8 @@ var runtimeFiles = []struct {
 	{"account.go.tmpl", func(f model.Features) bool { return f.Accounting }},
 	{"trace.go.tmpl", func(f model.Features) bool { return f.TraceEvents > 0 }},
 	{"post.go.tmpl", func(f model.Features) bool { return f.Posts }},
-	{"prio.go.tmpl", func(f model.Features) bool { return f.Services || f.SetPriority }},
-	{"timers.go.tmpl", func(f model.Features) bool { return f.Timers }},
+	{"prio.go", func(f model.Features) bool { return f.Services || f.SetPriority }},
+	{"timers.go", func(f model.Features) bool { return f.Timers }},
 	{"hooks.go.tmpl", func(f model.Features) bool { return f.IdleHook || f.ThreadLocal }},
 	{"control.go.tmpl", func(f model.Features) bool { return f.Suspend || f.SetPriority }},
 }
@@ -143,8 +145,8 @@ func Files(m *model.Model) ([]File, error) {
 		if !rf.when(m.Features) {
 			continue
 		}
-		data, err := templates.Render(rf.template, td)
-		if err := add(strings.TrimSuffix(rf.template, ".tmpl"), data, err); err != nil {
+		data, err := templates.Render(rf.source, td)
+		if err := add(strings.TrimSuffix(rf.source, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
 	}

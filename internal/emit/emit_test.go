@@ -230,18 +230,18 @@ func TestGuardSize(t *testing.T) {
 }
 
 // TestEveryTemplateIsListed: runtimeFiles decides which runtime files exist;
-// a template it does not list would never be rendered.
+// a template or static file it does not list would never be rendered.
 func TestEveryTemplateIsListed(t *testing.T) {
 	listed := map[string]bool{}
 	for _, rf := range runtimeFiles {
-		listed[rf.template] = true
+		listed[rf.source] = true
 	}
 	for _, name := range templates.Names() {
 		if !listed[name] {
-			t.Errorf("template %s is not in runtimeFiles", name)
+			t.Errorf("%s is not in runtimeFiles", name)
 		}
 	}
 	if len(listed) != len(templates.Names()) {
-		t.Errorf("runtimeFiles lists %d templates, templates has %d", len(listed), len(templates.Names()))
+		t.Errorf("runtimeFiles lists %d sources, templates has %d", len(listed), len(templates.Names()))
 	}
 }

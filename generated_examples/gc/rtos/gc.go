@@ -491,9 +491,10 @@ func (s *gcState) bind() {
 // mlocks returns the m.locks of the M that runs the goroutine in Run now.
 // While m.locks is above zero the runtime neither preempts the goroutine
 // (asynchronously or at a prologue) nor stops the world, so nothing can
-// observe a switch half done, and the goroutine stays on that M. Run does
-// not lock its OS thread: between switches the goroutine may move to another
-// M, so each switch reads its M again. Every function that calls mlocks
+// observe a switch half done, and the goroutine stays on that M. Without
+// time slices Run does not lock its OS thread: between switches the
+// goroutine may move to another M, so each switch reads its M again. Every
+// function that calls mlocks
 // is nosplit, so the runtime cannot preempt it asynchronously between the
 // read and the increment (internal/emit checks it).
 //

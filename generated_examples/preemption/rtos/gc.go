@@ -60,13 +60,6 @@ func (e *GCModeError) Error() string {
 	return errPrefix + "gc: collect: " + e.Detail + "; " + e.Fix
 }
 
-// ErrTracing: Run in gc: collect with time slices while the execution tracer
-// is on.
-var ErrTracing = &GCModeError{
-	Detail: "the execution tracer is running, and time slices lock Run's goroutine to its OS thread",
-	Fix:    "stop runtime/trace before Run, or schedule cooperatively: with a locked goroutine, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
-}
-
 // Stack shrinking. The collector halves the stack of a goroutine it scans
 // that uses little of it (runtime/stack.go shrinkstack, from scanstack in
 // mgcmark.go, or later from newstack when the scan found the goroutine at an
@@ -498,7 +491,10 @@ func (s *gcState) bind() {
 // mlocks returns the m.locks of the M that runs the goroutine in Run now.
 // While m.locks is above zero the runtime neither preempts the goroutine
 // (asynchronously or at a prologue) nor stops the world, so nothing can
-// observe a switch half done, and the goroutine stays on that M. Every function that calls mlocks
+// observe a switch half done, and the goroutine stays on that M. Without
+// time slices Run does not lock its OS thread: between switches the
+// goroutine may move to another M, so each switch reads its M again. Every
+// function that calls mlocks
 // is nosplit, so the runtime cannot preempt it asynchronously between the
 // read and the increment (internal/emit checks it).
 //
@@ -886,16 +882,6 @@ func (rt *Runtime) withdrawCtx(c *context) {
 	*locks--
 	rt.gcs.free |= 1 << c.held
 	c.held = -1
-}
-
-// checkTrace refuses Run while the execution tracer is on: with time slices
-// Run locks its OS thread, and with a locked goroutine the tracer crashes
-// the Go runtime walking parked goroutines (golang/go#73259).
-func checkTrace() error {
-	if trace.IsEnabled() {
-		return ErrTracing
-	}
-	return nil
 }
 
 var gcProbe struct {

@@ -36,6 +36,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"sync"
 )
@@ -380,5 +381,22 @@ func (rt *Runtime) initSafePoints() error {
 	}
 	slices.SortFunc(safe, func(a, b [2]uintptr) int { return cmp.Compare(a[0], b[0]) })
 	rt.pre.safe = safe
+	return nil
+}
+
+// ErrTracing: Run in gc: collect with time slices while the execution tracer
+// is on.
+var ErrTracing = &GCModeError{
+	Detail: "the execution tracer is running, and time slices lock Run's goroutine to its OS thread",
+	Fix:    "stop runtime/trace before Run, or schedule cooperatively: with a locked goroutine, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
+}
+
+// checkTrace refuses Run while the execution tracer is on: with time slices
+// Run locks its OS thread, and with a locked goroutine the tracer crashes
+// the Go runtime walking parked goroutines (golang/go#73259).
+func checkTrace() error {
+	if trace.IsEnabled() {
+		return ErrTracing
+	}
 	return nil
 }

@@ -1,6 +1,10 @@
-<%.Header%>
+//go:build linux && amd64 && go1.26 && !go1.28
 
-package <%.Package%>
+// This file is copied into every generated package that needs it, with the
+// envelope (header, build constraint, package clause) replaced: see
+// templates/templates.go.
+
+package static
 
 // Time slices with gc: collect.
 //
@@ -34,6 +38,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"sync"
 )
@@ -162,8 +167,10 @@ func readPclntab() (*pclntab, error) {
 	return t, nil
 }
 
-func (t *pclntab) entryOff(i int) uint32 { return binary.LittleEndian.Uint32(t.ftab[functabSize*i+functabEntryoff:]) }
-func (t *pclntab) entry(i int) uintptr  { return t.text + uintptr(t.entryOff(i)) }
+func (t *pclntab) entryOff(i int) uint32 {
+	return binary.LittleEndian.Uint32(t.ftab[functabSize*i+functabEntryoff:])
+}
+func (t *pclntab) entry(i int) uintptr { return t.text + uintptr(t.entryOff(i)) }
 
 // fn returns function i's _func record.
 func (t *pclntab) fn(i int) []byte {
@@ -376,5 +383,22 @@ func (rt *Runtime) initSafePoints() error {
 	}
 	slices.SortFunc(safe, func(a, b [2]uintptr) int { return cmp.Compare(a[0], b[0]) })
 	rt.pre.safe = safe
+	return nil
+}
+
+// ErrTracing: Run in gc: collect with time slices while the execution tracer
+// is on.
+var ErrTracing = &GCModeError{
+	Detail: "the execution tracer is running, and time slices lock Run's goroutine to its OS thread",
+	Fix:    "stop runtime/trace before Run, or schedule cooperatively: with a locked goroutine, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
+}
+
+// checkTrace refuses Run while the execution tracer is on: with time slices
+// Run locks its OS thread, and with a locked goroutine the tracer crashes
+// the Go runtime walking parked goroutines (golang/go#73259).
+func checkTrace() error {
+	if trace.IsEnabled() {
+		return ErrTracing
+	}
 	return nil
 }

@@ -1,6 +1,10 @@
-<%.Header%>
+//go:build linux && amd64 && go1.26 && !go1.28
 
-package <%.Package%>
+// This file is copied into every generated package that needs it, with the
+// envelope (header, build constraint, package clause) replaced: see
+// templates/templates.go.
+
+package static
 
 import (
 	"errors"

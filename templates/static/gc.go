@@ -1,6 +1,10 @@
-<%.Header%>
+//go:build linux && amd64 && go1.26 && !go1.28
 
-package <%.Package%>
+// This file is copied into every generated package that needs it, with the
+// envelope (header, build constraint, package clause) replaced: see
+// templates/templates.go.
+
+package static
 
 // gc: collect. The collector keeps running while threads exist. It scans
 // goroutines, not stacks, so New starts NumThreads+1 holder goroutines,
@@ -57,16 +61,6 @@ type GCModeError struct {
 func (e *GCModeError) Error() string {
 	return errPrefix + "gc: collect: " + e.Detail + "; " + e.Fix
 }
-
-<%- if .Preempt%>
-
-// ErrTracing: Run in gc: collect with time slices while the execution tracer
-// is on.
-var ErrTracing = &GCModeError{
-	Detail: "the execution tracer is running, and time slices lock Run's goroutine to its OS thread",
-	Fix:    "stop runtime/trace before Run, or schedule cooperatively: with a locked goroutine, tracebacks of parked goroutines crash the Go runtime (golang/go#73259)",
-}
-<%- end%>
 
 // Stack shrinking. The collector halves the stack of a goroutine it scans
 // that uses little of it (runtime/stack.go shrinkstack, from scanstack in
@@ -415,7 +409,7 @@ type gcState struct {
 	exited  sync.WaitGroup // the holders that have not returned yet
 	// free has a bit per unpublished holder (context.held says which holder
 	// publishes a context).
-	free   uint64
+	free uint64
 	// The switch in progress, finished on the incoming stack: the contexts
 	// (from -1: the outgoing one has finished) and the one holder it uses
 	// (-1: none).
@@ -499,9 +493,10 @@ func (s *gcState) bind() {
 // mlocks returns the m.locks of the M that runs the goroutine in Run now.
 // While m.locks is above zero the runtime neither preempts the goroutine
 // (asynchronously or at a prologue) nor stops the world, so nothing can
-// observe a switch half done, and the goroutine stays on that M.<%if not .Preempt%> Run does
-// not lock its OS thread: between switches the goroutine may move to another
-// M, so each switch reads its M again.<%end%> Every function that calls mlocks
+// observe a switch half done, and the goroutine stays on that M. Without
+// time slices Run does not lock its OS thread: between switches the
+// goroutine may move to another M, so each switch reads its M again. Every
+// function that calls mlocks
 // is nosplit, so the runtime cannot preempt it asynchronously between the
 // read and the increment (internal/emit checks it).
 //
@@ -759,7 +754,26 @@ func (rt *Runtime) trySlowSwitch(from, to int8, fromCtx, toCtx *context) bool {
 //
 //go:nosplit
 func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
-<%- template "fastSwitch" "return false"%>
+	s := &rt.gcs
+	locks := s.mlocks()
+	*locks++
+	if hi := toCtx.held; hi < 0 || writeBarrier.enabled || trace.IsEnabled() || s.profiling() {
+		*locks--
+		return false
+	} else {
+		s.fast = true
+		g, r := s.holders[hi].g, unsafe.Pointer(s.runner)
+		// _panic and _defer as switchTo is about to save them.
+		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
+		fromCtx.held, toCtx.held = hi, -1
+		switchTo(fromCtx, toCtx, g)
+		// s.switched(rt), written out.
+		if s.fast {
+			*s.mlocks()--
+		} else {
+			rt.gcSwitchedSlow()
+		}
+	}
 	return true
 }
 
@@ -872,19 +886,6 @@ func (rt *Runtime) withdrawCtx(c *context) {
 	c.held = -1
 }
 
-<%- if .Preempt%>
-
-// checkTrace refuses Run while the execution tracer is on: with time slices
-// Run locks its OS thread, and with a locked goroutine the tracer crashes
-// the Go runtime walking parked goroutines (golang/go#73259).
-func checkTrace() error {
-	if trace.IsEnabled() {
-		return ErrTracing
-	}
-	return nil
-}
-<%- end%>
-
 var gcProbe struct {
 	once sync.Once
 	err  error
@@ -983,25 +984,3 @@ func probeGCOnce() error {
 		return nil
 	}()
 }
-<%define "fastSwitch"%>
-	s := &rt.gcs
-	locks := s.mlocks()
-	*locks++
-	if hi := toCtx.held; hi < 0 || writeBarrier.enabled || trace.IsEnabled() || s.profiling() {
-		*locks--
-		<%.%>
-	} else {
-		s.fast = true
-		g, r := s.holders[hi].g, unsafe.Pointer(s.runner)
-		// _panic and _defer as switchTo is about to save them.
-		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
-		fromCtx.held, toCtx.held = hi, -1
-		switchTo(fromCtx, toCtx, g)
-		// s.switched(rt), written out.
-		if s.fast {
-			*s.mlocks()--
-		} else {
-			rt.gcSwitchedSlow()
-		}
-	}
-<%- end%>

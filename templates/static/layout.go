@@ -1,6 +1,10 @@
-<%.Header%>
+//go:build linux && amd64 && go1.26 && !go1.28
 
-package <%.Package%>
+// This file is copied into every generated package that needs it, with the
+// envelope (header, build constraint, package clause) replaced: see
+// templates/templates.go.
+
+package static
 
 import (
 	"fmt"
@@ -35,7 +39,7 @@ func checkLayout() error {
 }
 
 type layoutProbe struct {
-	lo, hi, guard, topsp, local           uintptr
+	lo, hi, guard, topsp, local          uintptr
 	deferOut, deferIn, panicOut, panicIn uintptr
 	status, goid, procid, tid, locks     uintptr
 	header                               string

@@ -1,0 +1,56 @@
+package gthreadgen_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gthreadgen/gthreadgen/internal/cli"
+	"github.com/gthreadgen/gthreadgen/internal/emit"
+	"github.com/gthreadgen/gthreadgen/templates"
+)
+
+// TestStaticPackage keeps templates/static a package that compiles: its
+// static runtime files plus what gthreadgen generates from
+// templates/static/static.yaml, less the copies of those static files. With
+// -update it rewrites the generated part. go vet ./... and the build of the
+// module then check the static files as written.
+func TestStaticPackage(t *testing.T) {
+	dir := filepath.Join("templates", "static")
+	static := templates.Static()
+	var rest []emit.File
+	for _, f := range generate(t, filepath.Join(dir, "static.yaml")) {
+		if !slices.Contains(static, f.Name) {
+			rest = append(rest, f)
+		}
+	}
+	if len(rest) == 0 {
+		t.Fatal("static.yaml generates nothing but the static files")
+	}
+	for _, name := range static {
+		if !slices.ContainsFunc(generate(t, filepath.Join(dir, "static.yaml")), func(f emit.File) bool { return f.Name == name }) {
+			t.Errorf("static.yaml does not turn on the feature that needs %s: the package does not check it", name)
+		}
+	}
+	changes, err := cli.Plan(dir, rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := cli.Apply(dir, changes); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, c := range changes {
+		if c.Data == nil {
+			t.Errorf("%s: left over from an earlier generation (go test -run TestStaticPackage -update)", c.Name)
+			continue
+		}
+		old, _ := os.ReadFile(filepath.Join(dir, c.Name))
+		t.Errorf("%s is %s (go test -run TestStaticPackage -update):\n%s", c.Name, c.Why, cmp.Diff(string(old), string(c.Data)))
+	}
+}
