@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestFastSwitchCopy: static/gc.go's fastSwitch is the fastSwitch fragment
+// TestFastSwitchCopy: static/gc_switch.go's fastSwitch is the fastSwitch fragment
 // (fastswitch.tmpl, which Yield uses) written out with "return false" as its
 // slow path. A change to one must reach the other.
 func TestFastSwitchCopy(t *testing.T) {
@@ -14,13 +14,13 @@ func TestFastSwitchCopy(t *testing.T) {
 	if err := all.ExecuteTemplate(&b, "fastSwitch", "return false"); err != nil {
 		t.Fatal(err)
 	}
-	gc, err := files.ReadFile("static/gc.go")
+	gc, err := files.ReadFile("static/gc_switch.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {\n" + strings.Trim(b.String(), "\n") + "\n\treturn true\n}\n"
 	if !bytes.Contains(gc, []byte(want)) {
-		t.Errorf("static/gc.go's fastSwitch is not the fastSwitch fragment with \"return false\"; want:\n%s", want)
+		t.Errorf("static/gc_switch.go's fastSwitch is not the fastSwitch fragment with \"return false\"; want:\n%s", want)
 	}
 }
 

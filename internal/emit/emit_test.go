@@ -97,7 +97,7 @@ func TestGoDuration(t *testing.T) {
 
 // TestGCMode: gc: pause (opt-in; collect is the default) emits no holder code, pauses the
 // collector and leaves a finished thread through threadExit; gc: collect
-// emits gc.go, switches through the holders (a finished thread too) and
+// emits gc*.go, switches through the holders (a finished thread too) and
 // lets threadStart finish the entering switch.
 func TestGCMode(t *testing.T) {
 	const threads = "threads:\n  - {name: a}\n  - {name: b}\n"
@@ -121,7 +121,7 @@ func TestGCMode(t *testing.T) {
 		t.Errorf("the default gc mode is not collect")
 	}
 	fs := files(t, "package: p\narch: [amd64, arm64, riscv64]\ngc: collect\n"+threads)
-	if !strings.Contains(fs["gc.go"], "func (rt *Runtime) tryGCSwitch(") {
+	if !strings.Contains(fs["gc_switch.go"], "func (rt *Runtime) tryGCSwitch(") {
 		t.Errorf("gc: collect emitted no tryGCSwitch")
 	}
 	rt := fs["runtime.go"]
@@ -156,9 +156,8 @@ func TestMlocksCallersNosplit(t *testing.T) {
 	} {
 		fs := files(t, cfg)
 		callers := 0
-		for _, name := range []string{"runtime.go", "gc.go", "services.go"} {
-			src, ok := fs[name]
-			if !ok {
+		for name, src := range fs {
+			if !strings.HasSuffix(name, ".go") {
 				continue
 			}
 			f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments)

@@ -215,7 +215,7 @@ type Runtime struct {
 	runs      uint64
 	heapBytes uint64
 
-	gcs gcState // holders that show suspended stacks to the collector (gc.go)
+	gcs gcState // holders that show suspended stacks to the collector (gc_holders.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread

@@ -222,7 +222,7 @@ type Runtime struct {
 
 	svc services // sleep, timeouts and the service objects (services.go, semaphore.go, mutex.go, queue.go, events.go)
 
-	gcs gcState // holders that show suspended stacks to the collector (gc.go)
+	gcs gcState // holders that show suspended stacks to the collector (gc_holders.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread

@@ -219,7 +219,7 @@ type Runtime struct {
 
 	pre preemptRuntime
 
-	gcs gcState // holders that show suspended stacks to the collector (gc.go)
+	gcs gcState // holders that show suspended stacks to the collector (gc_holders.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread

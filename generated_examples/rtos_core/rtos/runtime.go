@@ -251,7 +251,7 @@ type Runtime struct {
 
 	locals [NumThreads]struct{ Items, Sum int } // every thread's slot (hooks.go)
 
-	gcs gcState // holders that show suspended stacks to the collector (gc.go)
+	gcs gcState // holders that show suspended stacks to the collector (gc_holders.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread

@@ -228,7 +228,7 @@ type Runtime struct {
 
 	post postState // posts from goroutines (post.go)
 
-	gcs gcState // holders that show suspended stacks to the collector (gc.go)
+	gcs gcState // holders that show suspended stacks to the collector (gc_holders.go)
 }
 
 // New maps the stacks and builds the thread table. fns must give every thread
