@@ -63,8 +63,11 @@ var runtimeFiles = []struct {
 	when   func(model.Features) bool
 }{
 	{"runtime.go.tmpl", always},
+	{"sched.go.tmpl", always},
+	{"stats.go.tmpl", always},
 	{"layout.go", always},
 	{"stack.go.tmpl", always},
+	{"gcpause.go", func(f model.Features) bool { return !f.GCCollect }},
 	{"gc.go", func(f model.Features) bool { return f.GCCollect }},
 	{"gc_holders.go", func(f model.Features) bool { return f.GCCollect }},
 	{"gc_shrink.go", func(f model.Features) bool { return f.GCCollect }},

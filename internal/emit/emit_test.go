@@ -106,7 +106,7 @@ func TestGCMode(t *testing.T) {
 		if _, ok := fs["gc.go"]; ok {
 			t.Errorf("gc: pause emitted gc.go")
 		}
-		if rt := fs["runtime.go"]; !strings.Contains(rt, "gcPause()") || strings.Contains(rt, "gcSwitch") {
+		if rt := fs["runtime.go"] + fs["sched.go"]; !strings.Contains(rt, "gcPause()") || strings.Contains(rt, "gcSwitch") {
 			t.Errorf("gc: pause runtime.go does not pause the collector, or switches through holders")
 		}
 		if strings.Contains(fs["switch_amd64.s"], "threadEntered") {
@@ -124,13 +124,13 @@ func TestGCMode(t *testing.T) {
 	if !strings.Contains(fs["gc_switch.go"], "func (rt *Runtime) tryGCSwitch(") {
 		t.Errorf("gc: collect emitted no tryGCSwitch")
 	}
-	rt := fs["runtime.go"]
+	rt := fs["runtime.go"] + fs["sched.go"]
 	// Yield's written-out fast path switches itself, publishing into the
 	// holder g it took, and goes to the slow path (slowSwitch) otherwise;
 	// the four other switches go through gcSwitch.
 	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Count(rt, "rt.slowSwitch(") != 1 ||
 		strings.Count(rt, "switchTo(") != strings.Count(rt, "switchTo(fromCtx, toCtx, g)") {
-		t.Errorf("gc: collect runtime.go pauses the collector or has a switch that bypasses the holders")
+		t.Errorf("gc: collect runtime.go or sched.go pauses the collector or has a switch that bypasses the holders")
 	}
 	for _, arch := range []string{"amd64", "arm64", "riscv64"} {
 		s := fs["switch_"+arch+".s"]
