@@ -7,14 +7,10 @@ package static
 import (
 	"errors"
 	"fmt"
-	"math/bits"
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"runtime/trace"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -42,7 +38,7 @@ const (
 	Ready
 	// Running: the thread that has the CPU.
 	Running
-	// Blocked: waiting in Join, Sleep or another blocking service.
+	// Blocked: waiting in Join or another blocking call.
 	Blocked
 	// Finished: returned, called Exit, or was stopped by an error.
 	Finished
@@ -124,7 +120,7 @@ func (e *GoexitError) Error() string {
 // Wait is one blocked thread in a DeadlockError.
 type Wait struct {
 	Thread ThreadID
-	On     ThreadID // the thread it joins, when What is empty
+	On     ThreadID // the thread it joins in Join
 	What   string   // the service it waits on, such as "semaphore slots"; empty in Join
 }
 
@@ -234,11 +230,11 @@ type Runtime struct {
 // New maps the stacks and builds the thread table. fns must give every thread
 // a function. Release the stacks with Close.
 //
-// gc: collect: the first New in a process turns the collector's stack
+// With gc: collect, the first New in a process turns the collector's stack
 // shrinking off for the whole process, for good, as
 // GODEBUG=gcshrinkstackoff=1 would: no goroutine's stack is shrunk by the
-// collector afterwards. New returns a *GCModeError when it cannot do that
-// (and the environment did not do it at start-up).
+// collector afterwards. New returns an error saying so when it cannot do
+// that (and the environment did not do it at start-up).
 func New(fns Threads) (*Runtime, error) {
 	if err := checkLayout(); err != nil {
 		return nil, err
@@ -309,8 +305,9 @@ func (rt *Runtime) Close() error {
 // Run, and schedules them on the calling goroutine until all have finished.
 // It returns nil, or the first error that stopped the runtime: a
 // *PanicError, *StackOverflowError, *GoexitError or *DeadlockError.
-// The garbage collector keeps running (gc: collect); Run returns ErrTracing
-// while the execution tracer is on.
+// With gc: collect the garbage collector keeps running, and with time slices
+// too Run returns an error while the execution tracer is on; with gc: pause
+// the collector is paused while Run is active. The package doc says which.
 func (rt *Runtime) Run() error {
 	pending, err := rt.claim()
 	if err != nil {
@@ -324,7 +321,8 @@ func (rt *Runtime) Run() error {
 	defer runtime.UnlockOSThread()
 	// A collection that scanned this goroutine while it ran may have left a
 	// stack shrink pending for its next preemption, which would then find
-	// it on a green stack. With stack shrinking off (New) nothing sets it again.
+	// it on a green stack. With stack shrinking off (gc: collect, New) or
+	// the collector paused (gc: pause) nothing sets it again.
 	gclearbyte(gPreemptShrink)
 	allocs, _ := runMetrics()
 	if err := rt.startPreempt(); err != nil {
@@ -559,331 +557,4 @@ func (rt *Runtime) StackLeft() (uintptr, error) {
 		return 0, nil
 	}
 	return sp - limit, nil
-}
-
-// ThreadStats describes one thread.
-type ThreadStats struct {
-	ID          ThreadID
-	Name        string
-	Priority    int
-	State       State
-	Switches    uint64  // times the thread was switched in
-	Activations uint64  // times the thread was started
-	StackLo     uintptr // lowest usable stack address (g.stack.lo)
-	StackHi     uintptr // top of the stack
-	StackSize   uintptr // configured size, guard and canary excluded
-	StackUsed   uintptr // high-water mark since New, from the painted stack
-}
-
-// Stats describes the runtime.
-type Stats struct {
-	Switches uint64 // thread switches since New
-	Runs     uint64 // calls of Run
-	// Preemptions counts slices that ended by the timer or at a Check
-	// (whether or not another thread took over) and switches the timer forced
-	// for a more urgent sleeper that came due (WakePreemptions of them);
-	// PreemptionsDeferred how often a slice ended while the thread was where
-	// it could not be interrupted safely (ticks while no other thread was
-	// runnable, or none ran, do not count).
-	Preemptions         uint64
-	PreemptionsDeferred uint64
-	WakePreemptions     uint64
-	// GCWaits counts switches deferred by the collector's ordering rule (a
-	// stack it has not scanned yet may not move into a goroutine it has),
-	// GCWaited the time they waited in all.
-	GCWaits  uint64
-	GCWaited time.Duration
-	// HeapAllocated is the number of heap bytes allocated by the whole program
-	// during the last Run.
-	HeapAllocated uint64
-	// Mapped is the address space mapped for the stacks and guard pages;
-	// Control the size of the Runtime value itself (thread table, scheduler,
-	// saved contexts): the memory the runtime needs beyond the stacks.
-	Mapped, Control uintptr
-	Threads         [NumThreads]ThreadStats
-}
-
-// Stats returns statistics. Computing the stack high-water marks reads every
-// stack, so it is not meant for a hot path. It is safe to call from any
-// goroutine, during Run too (for monitoring): the figures of a running
-// runtime are read as they are, without stopping it.
-func (rt *Runtime) Stats() Stats {
-	rt.life.Lock()
-	defer rt.life.Unlock()
-	s := Stats{Runs: rt.runs, HeapAllocated: rt.heapBytes, Mapped: uintptr(len(rt.mem)), Control: unsafe.Sizeof(*rt)}
-	s.Preemptions, s.PreemptionsDeferred = rt.pre.preemptions, rt.pre.deferred
-	s.WakePreemptions = rt.pre.wakeups
-	s.GCWaits, s.GCWaited = rt.gcs.waits, rt.gcs.waited
-	for i := range rt.threads {
-		t := &rt.threads[i]
-		ts := &s.Threads[i]
-		ts.ID = t.id
-		ts.Name = threadSpecs[i].name
-		ts.Priority = int(t.prio)
-		ts.State = t.state
-		if t == rt.current {
-			ts.State = Running
-		}
-		ts.Switches = t.switches
-		s.Switches += t.switches
-		ts.Activations = t.activations
-		ts.StackSize = uintptr(threadSpecs[i].stack)
-		if !rt.closed {
-			ts.StackLo = uintptr(unsafe.Pointer(&t.paint[0]))
-			ts.StackHi = ts.StackLo + uintptr(len(t.paint))*8 + topReserve
-			ts.StackUsed = ts.StackHi - ts.StackLo
-			for j, w := range t.paint {
-				if w != paintWord {
-					break
-				}
-				ts.StackUsed = ts.StackHi - ts.StackLo - uintptr(j+1)*8
-			}
-		}
-	}
-	return s
-}
-
-// --- scheduler internals ---
-
-// nanotime is the Go runtime's monotonic clock in nanoseconds.
-//
-//go:linkname nanotime runtime.nanotime
-func nanotime() int64
-
-// startPC is where every thread starts: the bottom frame of its stack.
-var startPC = threadStartPC()
-
-// self returns the running thread when the caller runs on its stack, and nil
-// anywhere else: outside Run, on another goroutine, or in another runtime.
-// The stack test is what makes it exact and cheap (no g lookup).
-func (rt *Runtime) self() *thread {
-	cur := rt.current
-	var probe byte
-	if cur == nil || uintptr(unsafe.Pointer(&probe))-cur.ctx.lo >= cur.ctx.hi-cur.ctx.lo {
-		return nil
-	}
-	return cur
-}
-
-// start resets t to run its body from the beginning.
-func (rt *Runtime) start(t *thread) {
-	if t.overflowed() { // a stopped overflow: give the slot a fresh canary
-		for i := range t.canary {
-			t.canary[i] = canaryWord
-		}
-	}
-	// The stack bounds and stktopsp are the slot's own (mapStacks set them);
-	// the two words above the entry SP stay zero: nothing writes there.
-	t.ctx.sp, t.ctx.bp, t.ctx.pc = t.ctx.hi-topReserve, 0, startPC
-	t.ctx.panicp, t.ctx.deferp = 0, 0
-	t.returned, t.exiting, t.err = false, false, nil
-	t.joiners = 0
-	t.state = Ready
-	t.activations++
-	rt.ready(t)
-}
-
-// ready adds t to the runnable set and its priority to the levels in use.
-func (rt *Runtime) ready(t *thread) {
-	rt.runnable |= 1 << t.id
-	rt.prios |= 1 << t.prio
-}
-
-// unready takes t out of the runnable set, and its priority out of the levels in
-// use when it was the last runnable thread there.
-func (rt *Runtime) unready(t *thread) {
-	rt.runnable &^= 1 << t.id
-	if rt.runnable&rt.prioMask[t.prio] == 0 {
-		rt.prios &^= 1 << t.prio
-	}
-}
-
-// pick returns the thread to run next: the highest priority that has a
-// runnable thread, and within it the first runnable thread after
-// the one that ran last (round-robin in table order). Constant time.
-func (rt *Runtime) pick() *thread {
-	if rt.prios == 0 {
-		return nil
-	}
-	p := 31 - bits.LeadingZeros32(rt.prios)
-	m := rt.runnable & rt.prioMask[p]
-	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
-		m = after
-	}
-	return &rt.threads[bits.TrailingZeros32(m)]
-}
-
-// enter makes t the running thread; Run's first switch uses it.
-func (rt *Runtime) enter(t *thread) {
-	t.switches++
-	rt.last[t.prio] = uint8(t.id)
-	rt.current = t
-}
-
-// switchThread checks the outgoing thread's canary and switches to next.
-// Yield has its own copy of these lines.
-func (rt *Runtime) switchThread(cur, next *thread) {
-	if cur.overflowed() {
-		rt.overflow(cur)
-		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
-	}
-	next.switches++
-	rt.last[next.prio] = uint8(next.id)
-	rt.current = next
-	from := int8(cur.id)
-	if cur.state == Finished {
-		from = -1 // its stack is dead: nothing to publish
-	}
-	rt.gcSwitch(from, int8(next.id), &cur.ctx, &next.ctx)
-}
-
-// overflowed reports whether any word of the canary area below t's stack was
-// overwritten. One branch for all eight words keeps the switch's cost.
-func (t *thread) overflowed() bool {
-	c := t.canary
-	return (c[0]^canaryWord)|(c[1]^canaryWord)|(c[2]^canaryWord)|(c[3]^canaryWord)|
-		(c[4]^canaryWord)|(c[5]^canaryWord)|(c[6]^canaryWord)|(c[7]^canaryWord) != 0
-}
-
-// overflow stops the runtime for a thread whose canary is gone.
-func (rt *Runtime) overflow(cur *thread) {
-	rt.stop(cur, &StackOverflowError{Thread: cur.id, Stack: uintptr(threadSpecs[cur.id].stack)})
-}
-
-// switchAway leaves cur, which is no longer runnable, for the next runnable
-// thread, or for Run when there is none.
-func (rt *Runtime) switchAway(cur *thread) {
-	if next := rt.idle(cur); next == cur {
-		return
-	} else if next != nil {
-		rt.switchThread(cur, next)
-		return
-	}
-	if cur.overflowed() {
-		rt.overflow(cur)
-	}
-	rt.stop(cur, rt.deadlock())
-}
-
-// deadlock returns a *DeadlockError naming every blocked thread, or nil when
-// none is blocked. It is called when no thread can run.
-func (rt *Runtime) deadlock() error {
-	var d *DeadlockError
-	for i := range rt.threads {
-		if t := &rt.threads[i]; t.state == Blocked {
-			if d == nil {
-				d = &DeadlockError{}
-			}
-			d.Waits = append(d.Waits, rt.waitOf(t))
-		}
-	}
-	if d == nil {
-		return nil
-	}
-	return d
-}
-
-// stop leaves cur for good and returns to Run with err.
-func (rt *Runtime) stop(cur *thread, err error) {
-	if rt.err == nil {
-		rt.err = err
-	}
-	rt.current = nil
-	rt.gcSwitch(-1, schedHolder, &cur.ctx, &rt.sched)
-	panic("unreachable: a stopped thread was resumed")
-}
-
-// threadMain runs on the thread's own stack, called by threadStart. It
-// never returns: the finished thread switches away for good.
-func threadMain(t *thread) {
-	defer t.rt.goexited(t)
-	t.rt.body(t)
-	t.rt.exitThread(t, t.rt.finish(t))
-}
-
-// body runs the thread's function; a panic in it is recovered here.
-func (rt *Runtime) body(t *thread) {
-	defer rt.recovered(t)
-	t.fn(rt)
-	t.returned = true
-}
-
-// recovered records a panic of the body. After it, the body returns to
-// threadMain, or, when the panic happened under a pending Goexit, the Go
-// runtime resumes the Goexit, which runs goexited.
-func (rt *Runtime) recovered(t *thread) {
-	if t.returned {
-		return
-	}
-	if r := recover(); r != nil && t.err == nil {
-		t.err = &PanicError{Thread: t.id, Value: r, Stack: debug.Stack()}
-	}
-}
-
-// goexited runs only when runtime.Goexit unwinds the whole thread: Exit, a
-// direct runtime.Goexit, or a Goexit resumed after a recovered panic. It
-// finishes the thread before Goexit would end the goroutine that runs every
-// thread.
-func (rt *Runtime) goexited(t *thread) {
-	if t.err == nil && !t.exiting {
-		t.err = &GoexitError{Thread: t.id}
-	}
-	rt.exitThread(t, rt.finish(t))
-}
-
-// exitThread leaves the finished thread t for good, for next (nil: Run).
-func (rt *Runtime) exitThread(t, next *thread) {
-	to, toCtx := int8(schedHolder), &rt.sched
-	if next != nil {
-		to, toCtx = int8(next.id), &next.ctx
-	}
-	rt.gcSwitch(-1, to, &t.ctx, toCtx)
-	panic("unreachable: a finished thread was resumed")
-}
-
-// finish ends thread t and wakes its joiners. It returns the thread to run
-// next, made the running one, or nil when none can run and none is blocked:
-// then Run resumes. An error (the thread's own, an overflow of its stack, a
-// deadlock) stops the runtime instead.
-func (rt *Runtime) finish(t *thread) *thread {
-	t.state = Finished
-	rt.unready(t)
-	for m := t.joiners; m != 0; m &= m - 1 {
-		j := &rt.threads[bits.TrailingZeros32(m)]
-		rt.svc.timed &^= 1 << j.id // JoinTimeout's deadline
-		j.state = Ready
-		rt.ready(j)
-	}
-	t.joiners = 0
-	if t.err != nil {
-		rt.stop(t, t.err)
-	}
-	if t.overflowed() {
-		rt.overflow(t)
-	}
-	next := rt.idle(t)
-	if next == nil {
-		if err := rt.deadlock(); err != nil {
-			rt.stop(t, err)
-		}
-		rt.current = nil
-		return nil
-	}
-	rt.enter(next)
-	return next
-}
-
-// runMetrics returns the heap bytes the program has allocated and the
-// collections completed so far. One read costs about a microsecond; Run
-// reads it at its start and end.
-func runMetrics() (allocs, cycles uint64) {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() == metrics.KindUint64 {
-		allocs = s[0].Value.Uint64()
-	}
-	if s[1].Value.Kind() == metrics.KindUint64 {
-		cycles = s[1].Value.Uint64()
-	}
-	return allocs, cycles
 }
