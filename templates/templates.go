@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/gthreadgen/gthreadgen/internal/model"
 )
@@ -32,16 +33,10 @@ import (
 //go:embed *.tmpl static/*.go
 var files embed.FS
 
-var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=error").ParseFS(files, "*.tmpl"))
-
-// Data is what the templates may use: the model's features and the few
-// strings only text needs.
-type Data struct {
-	Header      string // the "Code generated" line and the file's build constraint
-	Package     string
-	TimeSliceGo string // the time slice as a Go expression ("10 * time.Millisecond")
-	model.Features
-}
+// The templates execute on model.Features: a condition names a feature and
+// nothing else.
+var all = template.Must(template.New("").Delims("<%", "%>").Option("missingkey=error").
+	Funcs(template.FuncMap{"goDuration": goDuration}).ParseFS(files, "*.tmpl"))
 
 // generated starts the files of templates/static that the generator wrote
 // (the rest of that package); the others are static sources.
@@ -84,13 +79,14 @@ func Static() []string {
 }
 
 // Render produces the file of the given source name (one of Names): the
-// envelope, then the template's output or the static file's text after its
-// package clause.
-func Render(name string, d Data) ([]byte, error) {
+// envelope (header: the "Code generated" line and the build constraint),
+// then the template's output for the features f or the static file's text
+// after its package clause.
+func Render(name, header, pkg string, f model.Features) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(Envelope(d.Header, d.Package))
-	if body, ok := strings.CutSuffix(name, ".tmpl"); ok && body != name {
-		if err := all.ExecuteTemplate(&b, name, d); err != nil {
+	b.WriteString(Envelope(header, pkg))
+	if strings.HasSuffix(name, ".go.tmpl") {
+		if err := all.ExecuteTemplate(&b, name, f); err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
 		return b.Bytes(), nil
@@ -125,4 +121,17 @@ func afterPackageClause(data []byte) ([]byte, error) {
 		rest = next
 	}
 	return nil, fmt.Errorf("no package clause")
+}
+
+// goDuration writes d as a Go constant expression: 10 * time.Millisecond.
+func goDuration(d time.Duration) string {
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}} {
+		if d >= u.unit && d%u.unit == 0 {
+			return fmt.Sprintf("%d * time.%s", d/u.unit, u.name)
+		}
+	}
+	return fmt.Sprintf("%d * time.Nanosecond", d)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFastSwitchCopy: static/gc_switch.go's fastSwitch is the fastSwitch fragment
@@ -41,6 +42,19 @@ func TestStaticFiles(t *testing.T) {
 		}
 		if bytes.Contains(data, []byte("<%")) {
 			t.Errorf("%s holds a template action; make it a .go.tmpl", name)
+		}
+	}
+}
+
+func TestGoDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		10 * time.Millisecond:   "10 * time.Millisecond",
+		1500 * time.Microsecond: "1500 * time.Microsecond",
+		2 * time.Second:         "2 * time.Second",
+		1001 * time.Nanosecond:  "1001 * time.Nanosecond",
+	} {
+		if got := goDuration(d); got != want {
+			t.Errorf("goDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"go/format"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dave/jennifer/jen"
 
@@ -141,17 +140,12 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, err
 		}
 	}
-	td := templates.Data{
-		Header:      header + "\n\n//go:build " + targets(m),
-		Package:     m.Package,
-		TimeSliceGo: goDuration(m.TimeSlice),
-		Features:    m.Features,
-	}
+	envelope := header + "\n\n//go:build " + targets(m)
 	for _, rf := range runtimeFiles {
 		if !rf.when(m.Features) {
 			continue
 		}
-		data, err := templates.Render(rf.source, td)
+		data, err := templates.Render(rf.source, envelope, m.Package, m.Features)
 		if err := add(strings.TrimSuffix(rf.source, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
@@ -206,17 +200,4 @@ func constraint(m *model.Model, gos []goversion.Release) string {
 		arch = "(" + arch + ")"
 	}
 	return fmt.Sprintf("linux && %s && %s && !%s", arch, gos[0].Tag(), goversion.Next(gos))
-}
-
-// goDuration writes d as a Go constant expression: 10 * time.Millisecond.
-func goDuration(d time.Duration) string {
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}} {
-		if d >= u.unit && d%u.unit == 0 {
-			return fmt.Sprintf("%d * time.%s", d/u.unit, u.name)
-		}
-	}
-	return fmt.Sprintf("%d * time.Nanosecond", d)
 }

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/model"
@@ -79,19 +78,6 @@ func TestSpecialised(t *testing.T) {
 	}
 	if !strings.Contains(pre["stack.go"], "Mprotect") {
 		t.Error("guard pages are on by default")
-	}
-}
-
-func TestGoDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		10 * time.Millisecond:   "10 * time.Millisecond",
-		1500 * time.Microsecond: "1500 * time.Microsecond",
-		2 * time.Second:         "2 * time.Second",
-		1001 * time.Nanosecond:  "1001 * time.Nanosecond",
-	} {
-		if got := goDuration(d); got != want {
-			t.Errorf("goDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -106,7 +106,7 @@ thread of its priority runs. The timer interrupts a thread only in the Go
 package of its body (see Check for loops that spend their time in library
 code). Only threads of the highest ready priority run; equal priorities take
 turns in table order.
-`, m.TimeSlice)
+`, m.Features.TimeSlice)
 	} else {
 		b.WriteString(`
 Scheduling is cooperative: a thread runs until it calls Yield, Join or Exit,

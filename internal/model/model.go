@@ -70,10 +70,9 @@ func Options() config.Options {
 
 // Model is the generated package, fully resolved.
 type Model struct {
-	Source    string   // config file name as it appears in the header (base name only)
-	Package   string   // Go package name
-	Arch      []string // architectures, sorted
-	TimeSlice time.Duration
+	Source  string   // config file name as it appears in the header (base name only)
+	Package string   // Go package name
+	Arch    []string // architectures, sorted
 	// Features are what the package contains, decided here once.
 	Features Features
 	Threads  []Thread
@@ -154,8 +153,10 @@ func (m *Model) TotalStack() uint64 {
 // once, here; the templates, the Go emitters and the assembly printer read
 // them and recompute nothing.
 type Features struct {
-	// Preempt: time-slice preemption (scheduler.time_slice > 0).
-	Preempt bool
+	// Preempt: time-slice preemption (scheduler.time_slice > 0), with
+	// slices of TimeSlice.
+	Preempt   bool
+	TimeSlice time.Duration
 	// GCCollect: gc: collect, the collector keeps running during Run
 	// (holders publish suspended stacks); false is gc: pause.
 	GCCollect bool
@@ -203,10 +204,9 @@ func New(c *config.Config) (*Model, error) {
 		return nil, fmt.Errorf("model: %d threads; the config validator admits 1 to %d", len(c.Threads), config.MaxThreads)
 	}
 	m := &Model{
-		Source:    filepath.Base(filepath.ToSlash(c.File)),
-		Package:   c.Package,
-		TimeSlice: c.TimeSlice,
-		Go:        goversion.Releases,
+		Source:  filepath.Base(filepath.ToSlash(c.File)),
+		Package: c.Package,
+		Go:      goversion.Releases,
 	}
 	m.Arch = append(m.Arch, c.Arch...)
 	slices.Sort(m.Arch)
@@ -263,7 +263,8 @@ func New(c *config.Config) (*Model, error) {
 		m.Services.Timers = append(m.Services.Timers, Timer{Name: x.Name, Ident: x.Ident, Period: x.Period, OneShot: x.OneShot, Thread: id})
 	}
 	m.Features = Features{
-		Preempt:     m.TimeSlice > 0,
+		Preempt:     c.TimeSlice > 0,
+		TimeSlice:   c.TimeSlice,
 		GCCollect:   c.GC == config.GCCollect,
 		Guard:       c.Guard,
 		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0 && !c.SetPriority,
