@@ -6,6 +6,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/model"
 )
 
@@ -42,9 +43,9 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("semaphores[%d]", i),
 			fmt.Sprintf("semaphore %q, initial count %d", x.Name, x.Initial), "Semaphore", init})
 	}
-	for i, x := range s.Mutexes {
+	for i, x := range m.Mutexes {
 		var users []string
-		for _, u := range x.Users {
+		for _, u := range x.UserIDs {
 			users = append(users, m.Threads[u].Name)
 		}
 		objs = append(objs, obj{false, x.Ident, fmt.Sprintf("mutexes[%d]", i),
@@ -73,26 +74,26 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 			fmt.Sprintf("event flags %q, initially %#x", x.Name, x.Initial), "Events", init})
 	}
 
-	if len(s.Timers) > 0 {
+	if len(m.Timers) > 0 {
 		serving := map[int]int{} // thread ID -> wait queue of its ServeTimers
-		for _, x := range s.Timers {
-			if _, ok := serving[x.Thread]; !ok {
-				serving[x.Thread] = queue("timers of "+m.Threads[x.Thread].Name+" (ServeTimers)", false)
+		for _, x := range m.Timers {
+			if _, ok := serving[x.ThreadID]; !ok {
+				serving[x.ThreadID] = queue("timers of "+m.Threads[x.ThreadID].Name+" (ServeTimers)", false)
 			}
 		}
-		for i, x := range s.Timers {
+		for i, x := range m.Timers {
 			kind := "periodic"
 			if x.OneShot {
 				kind = "one-shot"
 			}
 			objs = append(objs, obj{true, x.Ident, fmt.Sprintf("timers[%d]", i),
-				fmt.Sprintf("the %s timer %q of period %v, served by thread %s", kind, x.Name, x.Period, m.Threads[x.Thread].Name), "Timer",
+				fmt.Sprintf("the %s timer %q of period %v, served by thread %s", kind, x.Name, x.Period, m.Threads[x.ThreadID].Name), "Timer",
 				jen.Dict{jen.Id("rt"): rt, jen.Id("name"): jen.Lit(x.Name), jen.Id("period"): jen.Lit(int64(x.Period)),
-					jen.Id("oneShot"): jen.Lit(x.OneShot), jen.Id("thread"): jen.Lit(x.Thread), jen.Id("q"): jen.Lit(serving[x.Thread]),
+					jen.Id("oneShot"): jen.Lit(x.OneShot), jen.Id("thread"): jen.Lit(x.ThreadID), jen.Id("q"): jen.Lit(serving[x.ThreadID]),
 					jen.Id("index"): jen.Lit(i)}})
 		}
 		f.Comment("numTimers is the number of software timers.")
-		f.Const().Id("numTimers").Op("=").Lit(len(s.Timers))
+		f.Const().Id("numTimers").Op("=").Lit(len(m.Timers))
 		f.Line()
 		f.Comment("timerQueue is, per thread, the wait queue of its ServeTimers, or noWait")
 		f.Comment("when no timer names it.")
@@ -186,7 +187,7 @@ func serviceObjects(m *model.Model, header string) *jen.File {
 // (services.from_goroutines): one mailbox each, their initialisation, the
 // runner's walk that takes the posts, and which wait queues a post can
 // satisfy.
-func postObjects(f *jen.File, s *model.Services, postable []bool) {
+func postObjects(f *jen.File, s *config.Services, postable []bool) {
 	f.Line()
 	f.Comment("postable tells, per wait queue, whether a goroutine's post can satisfy its")
 	f.Comment("waiters: those of semaphores, events and receivers of queues.")
