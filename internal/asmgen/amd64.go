@@ -14,13 +14,12 @@ func AMD64(opt Options) *Arch {
 	s := &isa{
 		goarch:   "amd64",
 		ticksDoc: "the time-stamp counter (RDTSC).\nNot serialised: RDTSCP or a fence would double its cost (about 12 ns on\nthe benchmark machine).",
-		ticks: func(f *Func) {
+		counter: func(f *Func) string {
 			f.Clobbers = []string{"AX", "DX"} // RDTSC writes both
 			f.I("RDTSC").C("DX:AX = the TSC")
 			f.I("SHLQ", "$32", "DX")
 			f.I("ORQ", "DX", "AX")
-			f.I("MOVQ", "AX", f.Arg("ret"))
-			f.I("RET")
+			return "AX"
 		},
 		registers: `Register roles in switchTo:
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
@@ -36,7 +35,6 @@ func AMD64(opt Options) *Arch {
 
 		mov: "MOVQ", sp: "SP", zero: "$0",
 		from: "AX", to: "DX", pub: "DI", tmp: "BX", ret: "AX", mReg: "CX",
-		argBase:  0,
 		relStore: "On amd64 a plain store is one\n(what the runtime's StoreRel is).",
 		loadG: func(f *Func) string {
 			loadG(f, "CX")
