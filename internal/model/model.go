@@ -176,6 +176,17 @@ type Features struct {
 	SetPriority bool
 }
 
+// Parse parses and validates the config text data (file names it in
+// messages and headers) with this generator's Options and builds its model.
+// A config error is a config.ErrorList holding every problem found.
+func Parse(file string, data []byte) (*Model, error) {
+	cfg, err := config.Parse(file, data, Options())
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg)
+}
+
 // New builds the model of a valid config.
 func New(c *config.Config) (*Model, error) {
 	if len(c.Threads) == 0 || len(c.Threads) > config.MaxThreads {
