@@ -29,7 +29,7 @@ func ARM64(opt Options) *Arch {
 			"the frame pointer so that SP stays 16-byte aligned: " + fmt.Sprintf("$%d becomes %d.", startLocals, arm64Frame(startLocals)),
 		startFrame: arm64Frame(startLocals),
 
-		mov: "MOVD", sp: "RSP", zero: "ZR",
+		mov: "MOVD", sp: "RSP", zero: "ZR", bz: "CBZ",
 		from: "R0", to: "R1", pub: "R3", tmp: "R2", ret: "R0", mReg: "R1",
 		clearRet: ": frame-pointer unwinders (the\nexecution tracer) read that slot, and on amd64 it holds zero too.",
 		relStore: "On arm64 that is STLRW\n(what the runtime's StoreRel is).",
@@ -43,10 +43,6 @@ func ARM64(opt Options) *Arch {
 		indexed: func(f *Func, base, off string) string {
 			f.I("ADD", off, base, off)
 			return "(" + off + ")"
-		},
-		jumpIfZero: func(f *Func, v Operand, label string) {
-			f.I("MOVD", v, "R1")
-			f.I("CBZ", "R1", label)
 		},
 		storeRel32: func(f *Func, v, off, base string) {
 			f.I("MOVD", v, "R2")

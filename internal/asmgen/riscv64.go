@@ -28,7 +28,7 @@ func RISCV64(opt Options) *Arch {
 			"the slot where the prologue saves RA.",
 		startFrame: startLocals + 8,
 
-		mov: "MOV", sp: "X2", zero: "ZERO",
+		mov: "MOV", sp: "X2", zero: "ZERO", bz: "BEQZ",
 		from: "A0", to: "A1", pub: "A2", tmp: "T0", ret: "A0", mReg: "A1",
 		clearRet: ", as on amd64, for unwinders that\ndo not stop at TOPFRAME.",
 		relStore: "On riscv64 that is\nAMOSWAPW, which the assembler emits with the aq and rl bits set (what the\nruntime's StoreRel is).",
@@ -41,10 +41,6 @@ func RISCV64(opt Options) *Arch {
 		indexed: func(f *Func, base, off string) string {
 			f.I("ADD", base, off)
 			return "(" + off + ")"
-		},
-		jumpIfZero: func(f *Func, v Operand, label string) {
-			f.I("MOV", v, "A1")
-			f.I("BEQZ", "A1", label)
 		},
 		storeRel32: func(f *Func, v, off, base string) {
 			f.I("MOV", v, "A2")

@@ -53,8 +53,11 @@ type isa struct {
 	// indexed writes what addressing base+off needs and returns the memory
 	// operand.
 	indexed func(f *Func, base, off string) string
-	// jumpIfZero jumps to label when the word operand v is zero.
+	// jumpIfZero jumps to label when the word operand v is zero; nil on a
+	// load/store architecture, which loads v into to (free in releaseG) and
+	// branches with its branch-if-zero op bz.
 	jumpIfZero func(f *Func, v Operand, label string)
+	bz         string
 	// storeRel32 stores the 32-bit constant operand v at off(base) with a
 	// release store.
 	storeRel32 func(f *Func, v, off, base string)
@@ -74,6 +77,12 @@ const startLocals = 16
 func (s *isa) arch(opt Options) *Arch {
 	if s.guard == nil {
 		s.guard = s.llscGuard
+	}
+	if s.jumpIfZero == nil {
+		s.jumpIfZero = func(f *Func, v Operand, label string) {
+			s.mov1(f, v, s.to)
+			f.I(s.bz, s.to, label)
+		}
 	}
 	return &Arch{
 		GOARCH:    s.goarch,
