@@ -492,9 +492,11 @@ func amd64Trampoline(gc bool) *Func {
 			"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
 	}
 	amd64Grow(tr, frame)
+	saved := make([][2]string, len(regs))
 	for i, r := range regs {
-		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", base+8*i))
+		saved[i] = [2]string{r, fmt.Sprintf("%d(SP)", base+8*i)}
 	}
+	amd64Save(tr, saved)
 	if gc {
 		tr.Comment("The handler left the XSAVE area at -16(SP) and the state at -24(SP).")
 	}
@@ -516,9 +518,7 @@ func amd64Trampoline(gc bool) *Func {
 		tr.I("MOVQ", xsave, "DI")
 	}
 	xstate("XRSTOR64")
-	for i := len(regs) - 1; i >= 0; i-- {
-		tr.I("MOVQ", fmt.Sprintf("%d(SP)", base+8*i), regs[i])
-	}
+	amd64Restore(tr, saved)
 	tr.I("ADJSP", fmt.Sprintf("$%d", -frame))
 	tr.I("POPFQ")
 	tr.I("POPQ", "BP")
@@ -531,6 +531,20 @@ func amd64Trampoline(gc bool) *Func {
 func amd64Grow(f *Func, n int) {
 	f.I("ADJSP", fmt.Sprintf("$%d", n))
 	f.I("NOP", "SP").C("vet does not follow ADJSP")
+}
+
+// amd64Save stores each register of regs, {register, slot} pairs, in its
+// slot, in order; amd64Restore loads them back, in the reverse order.
+func amd64Save(f *Func, regs [][2]string) {
+	for _, r := range regs {
+		f.I("MOVQ", r[0], r[1])
+	}
+}
+
+func amd64Restore(f *Func, regs [][2]string) {
+	for i := len(regs) - 1; i >= 0; i-- {
+		f.I("MOVQ", regs[i][1], regs[i][0])
+	}
 }
 
 // amd64PreemptStub is the function the trampoline of gc: collect calls.
@@ -554,12 +568,11 @@ func amd64PreemptStub() *Func {
 	stub.I("MOVQ", "R10", "0(SP)").C("show asyncPreempt's")
 	stub.Label("call")
 	amd64Grow(stub, 24)
-	stub.I("MOVQ", "R11", "16(SP)")
-	stub.I("MOVQ", "DI", "8(SP)")
+	kept := [][2]string{{"R11", "16(SP)"}, {"DI", "8(SP)"}} // the return address, the XSAVE area
+	amd64Save(stub, kept)
 	stub.I("MOVQ", "AX", "0(SP)")
 	stub.I("CALL", "·preempted(SB)")
-	stub.I("MOVQ", "8(SP)", "DI")
-	stub.I("MOVQ", "16(SP)", "R11")
+	amd64Restore(stub, kept)
 	stub.I("ADJSP", "$-24")
 	stub.I("MOVQ", "R11", "0(SP)").C("the real return address back")
 	stub.I("RET")
