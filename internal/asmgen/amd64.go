@@ -182,12 +182,11 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.Label("mine")
 	h.Comment("R14 = the TSC, for the latency statistics; only our own signals pay\n" +
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
-	h.I("MOVQ", "AX", "R12")
-	h.I("MOVQ", "DX", "R15")
+	kept := [][2]string{{"AX", "R12"}, {"DX", "R15"}}
+	amd64Save(h, kept)
 	amd64ReadTSC(h, "DX")
 	h.I("MOVQ", "DX", "R14")
-	h.I("MOVQ", "R15", "DX")
-	h.I("MOVQ", "R12", "AX")
+	amd64Restore(h, kept)
 	h.I("CMPQ", "R13", "$0")
 	h.I("JNE", "other")
 	h.Comment("Count the tick. A thread switched in since the last tick (another\n" +
@@ -534,7 +533,8 @@ func amd64Grow(f *Func, n int) {
 }
 
 // amd64Save stores each register of regs, {register, slot} pairs, in its
-// slot, in order; amd64Restore loads them back, in the reverse order.
+// slot (a stack word or another register), in order; amd64Restore loads them
+// back, in the reverse order.
 func amd64Save(f *Func, regs [][2]string) {
 	for _, r := range regs {
 		f.I("MOVQ", r[0], r[1])
