@@ -9,7 +9,6 @@
 package gthreadgen
 
 import (
-	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/emit"
 	"github.com/gthreadgen/gthreadgen/internal/model"
 )
@@ -21,11 +20,7 @@ type File = emit.File
 // the files of the generated package, sorted by name. A config error is a
 // config.ErrorList holding every problem found.
 func Generate(file string, data []byte) ([]File, error) {
-	cfg, err := config.Parse(file, data, model.Options())
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.New(cfg)
+	m, err := model.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}

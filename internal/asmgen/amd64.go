@@ -14,13 +14,10 @@ func AMD64(opt Options) *Arch {
 	s := &isa{
 		goarch:   "amd64",
 		ticksDoc: "the time-stamp counter (RDTSC).\nNot serialised: RDTSCP or a fence would double its cost (about 12 ns on\nthe benchmark machine).",
-		ticks: func(f *Func) {
+		counter: func(f *Func) string {
 			f.Clobbers = []string{"AX", "DX"} // RDTSC writes both
-			f.I("RDTSC").C("DX:AX = the TSC")
-			f.I("SHLQ", "$32", "DX")
-			f.I("ORQ", "DX", "AX")
-			f.I("MOVQ", "AX", f.Arg("ret"))
-			f.I("RET")
+			amd64ReadTSC(f, "AX")
+			return "AX"
 		},
 		registers: `Register roles in switchTo:
 	AX	from *context (outgoing); later the old stackguard0 for CMPXCHGQ
@@ -36,7 +33,6 @@ func AMD64(opt Options) *Arch {
 
 		mov: "MOVQ", sp: "SP", zero: "$0",
 		from: "AX", to: "DX", pub: "DI", tmp: "BX", ret: "AX", mReg: "CX",
-		argBase:  0,
 		relStore: "On amd64 a plain store is one\n(what the runtime's StoreRel is).",
 		loadG: func(f *Func) string {
 			loadG(f, "CX")
@@ -63,6 +59,14 @@ func AMD64(opt Options) *Arch {
 		amd64Preempt(a, opt)
 	}
 	return a
+}
+
+// amd64ReadTSC reads the time-stamp counter into into, AX or DX: RDTSC
+// writes its halves to both.
+func amd64ReadTSC(f *Func, into string) {
+	f.I("RDTSC").C("DX:AX = the TSC")
+	f.I("SHLQ", "$32", "DX")
+	f.I("ORQ", map[string]string{"AX": "DX", "DX": "AX"}[into], into)
 }
 
 // loadG loads g into reg through TLS; this form works in any package and
@@ -178,14 +182,11 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.Label("mine")
 	h.Comment("R14 = the TSC, for the latency statistics; only our own signals pay\n" +
 		"for it (RDTSC writes AX and DX: keep the state and the ucontext).")
-	h.I("MOVQ", "AX", "R12")
-	h.I("MOVQ", "DX", "R15")
-	h.I("RDTSC").C("DX:AX = the TSC")
-	h.I("SHLQ", "$32", "DX")
-	h.I("ORQ", "AX", "DX")
+	kept := [][2]string{{"AX", "R12"}, {"DX", "R15"}}
+	amd64Save(h, kept)
+	amd64ReadTSC(h, "DX")
 	h.I("MOVQ", "DX", "R14")
-	h.I("MOVQ", "R15", "DX")
-	h.I("MOVQ", "R12", "AX")
+	amd64Restore(h, kept)
 	h.I("CMPQ", "R13", "$0")
 	h.I("JNE", "other")
 	h.Comment("Count the tick. A thread switched in since the last tick (another\n" +
@@ -194,22 +195,13 @@ func amd64Preempt(a *Arch, opt Options) {
 		"timer switched in at a tick gets exactly its slice, and one that came\n" +
 		"in between two ticks (a Yield, a wake-up) at most its slice.")
 	h.I("INCQ", "preemptState_ticks(AX)")
-	h.I("MOVQ", "preemptState_rt(AX)", "BX")
-	h.I("MOVQ", "Runtime_current(BX)", "BX")
-	h.I("CMPQ", "BX", "$0")
-	h.I("JEQ", "done")
-	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
-	h.I("JNE", "newSlice")
-	h.I("MOVQ", "thread_switches(BX)", "CX")
-	h.I("CMPQ", "CX", "preemptState_lastSwitches(AX)")
+	amd64SliceThread(h, "done", "newSlice")
 	h.I("JEQ", "counted")
 	h.Label("newSlice")
 	h.I("MOVQ", "BX", "preemptState_lastCur(AX)")
 	h.I("MOVQ", "thread_switches(BX)", "CX")
 	h.I("MOVQ", "CX", "preemptState_lastSwitches(AX)")
-	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
-	h.I("DECQ", "CX")
-	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	amd64StartSlice(h, true)
 	h.I("MOVL", "$0", "preemptState_pending(AX)")
 	h.Label("counted")
 	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
@@ -232,12 +224,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		"thread was switched out (its successor's slice starts at the next tick).")
 	h.I("CMPL", "preemptState_pending(AX)", "$0")
 	h.I("JEQ", "done")
-	h.I("MOVQ", "preemptState_rt(AX)", "BX")
-	h.I("MOVQ", "Runtime_current(BX)", "BX")
-	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
-	h.I("JNE", "done")
-	h.I("MOVQ", "thread_switches(BX)", "CX")
-	h.I("CMPQ", "CX", "preemptState_lastSwitches(AX)")
+	amd64SliceThread(h, "", "done")
 	h.I("JNE", "done")
 	h.I("JMP", "retry")
 	if opt.Services {
@@ -279,8 +266,7 @@ func amd64Preempt(a *Arch, opt Options) {
 	h.I("LEAL", "-1(CX)", "R9")
 	h.I("ANDL", "CX", "R9")
 	h.I("JNE", "others")
-	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
-	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+	amd64StartSlice(h, false)
 	if opt.Services {
 		h.I("JMP", "wake")
 	} else {
@@ -324,10 +310,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.I("SHRQ", "$1", "R8")
 		h.I("MOVQ", "R8", "R13")
 		h.I("SHLQ", "$4", "R13")
-		h.I("CMPQ", "R10", "0(R12)(R13*1)")
-		h.I("JLO", "below")
-		h.I("CMPQ", "R10", "8(R12)(R13*1)")
-		h.I("JLO", "redirect")
+		amd64PCInRange(h, "0(R12)(R13*1)", "8(R12)(R13*1)", "below")
 		h.I("LEAQ", "1(R8)", "CX")
 		h.I("JMP", "search")
 		h.Label("below")
@@ -341,10 +324,7 @@ func amd64Preempt(a *Arch, opt Options) {
 		h.Label("scan")
 		h.I("CMPQ", "R11", "$0")
 		h.I("JEQ", "unsafe")
-		h.I("CMPQ", "R10", "0(R12)")
-		h.I("JLO", "next")
-		h.I("CMPQ", "R10", "8(R12)")
-		h.I("JLO", "redirect")
+		amd64PCInRange(h, "0(R12)", "8(R12)", "next")
 		h.Label("next")
 		h.I("ADDQ", "$16", "R12")
 		h.I("DECQ", "R11")
@@ -414,6 +394,43 @@ func amd64Preempt(a *Arch, opt Options) {
 	amd64PreemptHelpers(a)
 }
 
+// amd64SliceThread loads the running thread (Runtime.current) into BX and
+// jumps to changed if it is not the thread the slice was counted for (or to
+// none, if given, when no thread runs). It ends comparing the thread's
+// switch count with the one recorded with it: equal, it has not been
+// switched away and back since.
+func amd64SliceThread(h *Func, none, changed string) {
+	h.I("MOVQ", "preemptState_rt(AX)", "BX")
+	h.I("MOVQ", "Runtime_current(BX)", "BX")
+	if none != "" {
+		h.I("CMPQ", "BX", "$0")
+		h.I("JEQ", none)
+	}
+	h.I("CMPQ", "BX", "preemptState_lastCur(AX)")
+	h.I("JNE", changed)
+	h.I("MOVQ", "thread_switches(BX)", "CX")
+	h.I("CMPQ", "CX", "preemptState_lastSwitches(AX)")
+}
+
+// amd64StartSlice starts the running thread's slice at this tick, or with
+// before at the one before (it came in after that tick).
+func amd64StartSlice(h *Func, before bool) {
+	h.I("MOVQ", "preemptState_ticks(AX)", "CX")
+	if before {
+		h.I("DECQ", "CX")
+	}
+	h.I("MOVQ", "CX", "preemptState_sliceStart(AX)")
+}
+
+// amd64PCInRange jumps to redirect if the interrupted PC in R10 lies in the
+// range [lo, hi), and to below if it lies below lo.
+func amd64PCInRange(h *Func, lo, hi, below string) {
+	h.I("CMPQ", "R10", lo)
+	h.I("JLO", below)
+	h.I("CMPQ", "R10", hi)
+	h.I("JLO", "redirect")
+}
+
 // amd64TimerSettime arms the timer whose id is at the operand timer with the
 // itimerspec at spec: timer_settime(timer, 0, spec, nil).
 func amd64TimerSettime(f *Func, timer, spec string) {
@@ -473,11 +490,12 @@ func amd64Trampoline(gc bool) *Func {
 		tr.Comment("The frame: 14 registers, the argument of preempted, and on top the two\n" +
 			"words the handler left (XSAVE area at -16(BP), state at -24(BP)).")
 	}
-	tr.I("ADJSP", fmt.Sprintf("$%d", frame))
-	tr.I("NOP", "SP").C("vet does not follow ADJSP")
+	amd64Grow(tr, frame)
+	saved := make([][2]string, len(regs))
 	for i, r := range regs {
-		tr.I("MOVQ", r, fmt.Sprintf("%d(SP)", base+8*i))
+		saved[i] = [2]string{r, fmt.Sprintf("%d(SP)", base+8*i)}
 	}
+	amd64Save(tr, saved)
 	if gc {
 		tr.Comment("The handler left the XSAVE area at -16(SP) and the state at -24(SP).")
 	}
@@ -499,14 +517,34 @@ func amd64Trampoline(gc bool) *Func {
 		tr.I("MOVQ", xsave, "DI")
 	}
 	xstate("XRSTOR64")
-	for i := len(regs) - 1; i >= 0; i-- {
-		tr.I("MOVQ", fmt.Sprintf("%d(SP)", base+8*i), regs[i])
-	}
+	amd64Restore(tr, saved)
 	tr.I("ADJSP", fmt.Sprintf("$%d", -frame))
 	tr.I("POPFQ")
 	tr.I("POPQ", "BP")
 	tr.I("RET")
 	return tr
+}
+
+// amd64Grow lowers SP by n bytes: the frame a NOFRAME function makes by hand
+// (ADJSP, which go vet does not follow).
+func amd64Grow(f *Func, n int) {
+	f.I("ADJSP", fmt.Sprintf("$%d", n))
+	f.I("NOP", "SP").C("vet does not follow ADJSP")
+}
+
+// amd64Save stores each register of regs, {register, slot} pairs, in its
+// slot (a stack word or another register), in order; amd64Restore loads them
+// back, in the reverse order.
+func amd64Save(f *Func, regs [][2]string) {
+	for _, r := range regs {
+		f.I("MOVQ", r[0], r[1])
+	}
+}
+
+func amd64Restore(f *Func, regs [][2]string) {
+	for i := len(regs) - 1; i >= 0; i-- {
+		f.I("MOVQ", regs[i][1], regs[i][0])
+	}
 }
 
 // amd64PreemptStub is the function the trampoline of gc: collect calls.
@@ -529,14 +567,12 @@ func amd64PreemptStub() *Func {
 	stub.I("MOVQ", "·asyncPreemptRet(SB)", "R10")
 	stub.I("MOVQ", "R10", "0(SP)").C("show asyncPreempt's")
 	stub.Label("call")
-	stub.I("ADJSP", "$24")
-	stub.I("NOP", "SP").C("vet does not follow ADJSP")
-	stub.I("MOVQ", "R11", "16(SP)")
-	stub.I("MOVQ", "DI", "8(SP)")
+	amd64Grow(stub, 24)
+	kept := [][2]string{{"R11", "16(SP)"}, {"DI", "8(SP)"}} // the return address, the XSAVE area
+	amd64Save(stub, kept)
 	stub.I("MOVQ", "AX", "0(SP)")
 	stub.I("CALL", "·preempted(SB)")
-	stub.I("MOVQ", "8(SP)", "DI")
-	stub.I("MOVQ", "16(SP)", "R11")
+	amd64Restore(stub, kept)
 	stub.I("ADJSP", "$-24")
 	stub.I("MOVQ", "R11", "0(SP)").C("the real return address back")
 	stub.I("RET")

@@ -13,10 +13,9 @@ func ARM64(opt Options) *Arch {
 	s := &isa{
 		goarch:   "arm64",
 		ticksDoc: "the virtual counter (CNTVCT_EL0).\nLinux lets user code read it.",
-		ticks: func(f *Func) {
+		counter: func(f *Func) string {
 			f.I("MRS", "CNTVCT_EL0", "R0")
-			f.I("MOVD", "R0", f.Arg("ret"))
-			f.I("RET")
+			return "R0"
 		},
 		registers: `Register roles in switchTo:
 	R0	from *context (outgoing)
@@ -30,37 +29,27 @@ func ARM64(opt Options) *Arch {
 			"the frame pointer so that SP stays 16-byte aligned: " + fmt.Sprintf("$%d becomes %d.", startLocals, arm64Frame(startLocals)),
 		startFrame: arm64Frame(startLocals),
 
-		mov: "MOVD", sp: "RSP", zero: "ZR",
+		mov: "MOVD", sp: "RSP", zero: "ZR", bz: "CBZ",
 		from: "R0", to: "R1", pub: "R3", tmp: "R2", ret: "R0", mReg: "R1",
-		argBase: 8,
-		clearRet: "switchTo entered with a RET, so the prologue saved threadStart's own\n" +
-			"address as its return PC. Clear it: frame-pointer unwinders (the\n" +
-			"execution tracer) read that slot, and on amd64 it holds zero too.",
+		clearRet: ": frame-pointer unwinders (the\nexecution tracer) read that slot, and on amd64 it holds zero too.",
 		relStore: "On arm64 that is STLRW\n(what the runtime's StoreRel is).",
-		loadG:    func(*Func) string { return "g" },
 		resumePoint: func(f *Func) (pc, sp, bp string) {
 			f.Comment("Save the resume point: the return PC (LR), the caller's SP (" + f.Name + " has\nno frame) and FP.")
 			f.I("MOVD", "RSP", "R2").C("caller's SP")
 			return "R30", "R2", "R29"
 		},
 		resumeRegs: [][2]string{{"context_bp", "R29"}, {"context_pc", "R30"}},
-		enter:      func(f *Func, _ bool) { arm64Enter(f) },
+		enter:      arm64Enter,
 		indexed: func(f *Func, base, off string) string {
 			f.I("ADD", off, base, off)
 			return "(" + off + ")"
-		},
-		jumpIfZero: func(f *Func, v Operand, label string) {
-			f.I("MOVD", v, "R1")
-			f.I("CBZ", "R1", label)
 		},
 		storeRel32: func(f *Func, v, off, base string) {
 			f.I("MOVD", v, "R2")
 			f.I("ADD", "$"+off, base, "R3")
 			f.I("STLRW", "R2", "(R3)")
 		},
-	}
-	s.guard = func(f *Func, g string) {
-		s.llscGuard(f, g, llsc{
+		llsc: &llsc{
 			why: "An\nexclusive load/store pair (ARMv8.0; CASAL would need LSE) makes the test\n" +
 				"and the store one atomic step against the runtime posting the marker.",
 			lo: "R3", old: "R4", marker: "R5", addr: "R6", status: "R7",
@@ -69,7 +58,7 @@ func ARM64(opt Options) *Arch {
 				f.I("CMP", b, a)
 				f.I("BEQ", label)
 			},
-		})
+		},
 	}
 	return s.arch(opt)
 }
@@ -86,8 +75,9 @@ func arm64Frame(locals int) int {
 	return size + 16
 }
 
-// arm64Enter moves to the stack of the context in R1 and resumes it.
-func arm64Enter(f *Func) {
+// arm64Enter moves to the stack of the context in R1 and resumes it, whether
+// or not it has run before (fresh).
+func arm64Enter(f *Func, fresh bool) {
 	f.Comment("Resume with a RET through the link register: the BL that entered\n" +
 		"switchTo pushed a return-stack entry that only a RET pops; a branch\n" +
 		"through another register would leave it behind and every later return\n" +

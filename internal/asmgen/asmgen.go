@@ -532,8 +532,10 @@ func threadStartFunc(reg string) *Func {
 		Doc: "threadStart is the bottom frame of every thread stack.\n" +
 			"switchTo enters it with " + reg + " holding the thread. TOPFRAME ends every\n" +
 			"unwind here.",
-		Flags: "NOSPLIT|TOPFRAME",
-		Frame: 8,
+		Flags:       "NOSPLIT|TOPFRAME",
+		Frame:       startLocals,
+		Clobbers:    []string{"all"},
+		ClobberNote: "it calls Go code and returns to no caller",
 	}
 }
 
@@ -548,81 +550,55 @@ func threadExitFunc(reg string) *Func {
 	}
 }
 
+// leaf declares one of the small NOSPLIT functions without a frame: name,
+// its doc, its parameters and results.
+func leaf(name, doc string, params, results []Param) *Func {
+	return &Func{Name: name, Doc: doc, Flags: "NOSPLIT", Params: params, Results: results}
+}
+
+// The parameter and the result that several leaf functions share.
+var (
+	offParam   = []Param{{"off", "uintptr"}}
+	uintptrRet = []Param{{"ret", "uintptr"}}
+)
+
 // pcFunc is the function that returns the address of the function fn.
 func pcFunc(fn string) *Func {
-	return &Func{
-		Name:    fn + "PC",
-		Doc:     fn + "PC returns the address of " + fn + ".",
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "uintptr"}},
-	}
+	return leaf(fn+"PC", fn+"PC returns the address of "+fn+".", nil, uintptrRet)
 }
 
-func gwordFunc() *Func {
-	return &Func{
-		Name:    "gword",
-		Doc:     "gword reads the word at offset off in the running goroutine's g.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
-}
-
-func mwordFunc() *Func {
-	return &Func{
-		Name:    "mword",
-		Doc:     "mword reads the word at offset off in the running goroutine's m.",
-		Flags:   "NOSPLIT",
-		Params:  []Param{{"off", "uintptr"}},
-		Results: []Param{{"ret", "uintptr"}},
-	}
+// wordFunc is the function that reads a word of the running goroutine's g
+// or m: of is "g" or "m".
+func wordFunc(of string) *Func {
+	return leaf(of+"word", of+"word reads the word at offset off in the running goroutine's "+of+".", offParam, uintptrRet)
 }
 
 func gclearbyteFunc() *Func {
-	return &Func{
-		Name:   "gclearbyte",
-		Doc:    "gclearbyte sets the byte at offset off in the running goroutine's g to zero.",
-		Flags:  "NOSPLIT",
-		Params: []Param{{"off", "uintptr"}},
-	}
+	return leaf("gclearbyte", "gclearbyte sets the byte at offset off in the running goroutine's g to zero.", offParam, nil)
 }
 
 // cputicksFunc reads a constant-rate CPU counter, the clock of the
 // per-thread time accounting (one read per switch); doc says which, a
 // sentence and then details.
 func cputicksFunc(doc string) *Func {
-	return &Func{
-		Name:    "cputicks",
-		Doc:     "cputicks reads " + doc,
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "uint64"}},
-	}
+	return leaf("cputicks", "cputicks reads "+doc, nil, []Param{{"ret", "uint64"}})
 }
 
 // getgFunc and releaseGFunc are the two gc: collect additions.
 
 func getgFunc() *Func {
-	return &Func{
-		Name:    "getg",
-		Doc:     "getg returns the running goroutine's g.",
-		Flags:   "NOSPLIT",
-		Results: []Param{{"ret", "*gobj"}},
-	}
+	return leaf("getg", "getg returns the running goroutine's g.", nil, []Param{{"ret", "*gobj"}})
 }
 
 // releaseGFunc: store is the sentence that says how the architecture makes a
 // store a release store.
 func releaseGFunc(store string) *Func {
-	return &Func{
-		Name: "releaseG",
-		Doc: "releaseG ends an acquire of a parked holder gp.\n" +
-			"It gives back the goroutine profiler's claim when claimed is not 0, then\n" +
-			"the scan bit when locked is not 0, each with a release store, so that\n" +
-			"whoever takes them next sees the g field writes before them; the call\n" +
-			"keeps the compiler from moving those writes past it. " + store,
-		Flags:  "NOSPLIT",
-		Params: []Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}},
-	}
+	return leaf("releaseG", "releaseG ends an acquire of a parked holder gp.\n"+
+		"It gives back the goroutine profiler's claim when claimed is not 0, then\n"+
+		"the scan bit when locked is not 0, each with a release store, so that\n"+
+		"whoever takes them next sees the g field writes before them; the call\n"+
+		"keeps the compiler from moving those writes past it. "+store,
+		[]Param{{"gp", "*gobj"}, {"claimed", "uintptr"}, {"locked", "uintptr"}}, nil)
 }
 
 // registers lists each architecture's general registers in the order a

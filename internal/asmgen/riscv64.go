@@ -12,10 +12,9 @@ func RISCV64(opt Options) *Arch {
 	s := &isa{
 		goarch:   "riscv64",
 		ticksDoc: "the time CSR (RDTIME).\nLinux lets user code read it.",
-		ticks: func(f *Func) {
+		counter: func(f *Func) string {
 			f.I("RDTIME", "A0")
-			f.I("MOV", "A0", f.Arg("ret"))
-			f.I("RET")
+			return "A0"
 		},
 		registers: `Register roles in switchTo:
 	A0	from *context (outgoing)
@@ -29,48 +28,39 @@ func RISCV64(opt Options) *Arch {
 			"the slot where the prologue saves RA.",
 		startFrame: startLocals + 8,
 
-		mov: "MOV", sp: "X2", zero: "ZERO",
+		mov: "MOV", sp: "X2", zero: "ZERO", bz: "BEQZ",
 		from: "A0", to: "A1", pub: "A2", tmp: "T0", ret: "A0", mReg: "A1",
-		argBase: 8,
-		clearRet: "switchTo entered with a RET, so the prologue saved threadStart's own\n" +
-			"address as its return PC. Clear it, as on amd64, for unwinders that\n" +
-			"do not stop at TOPFRAME.",
+		clearRet: ", as on amd64, for unwinders that\ndo not stop at TOPFRAME.",
 		relStore: "On riscv64 that is\nAMOSWAPW, which the assembler emits with the aq and rl bits set (what the\nruntime's StoreRel is).",
-		loadG:    func(*Func) string { return "g" },
 		resumePoint: func(f *Func) (pc, sp, bp string) {
 			f.Comment("Save the resume point: the return PC (RA) and the caller's SP (" + f.Name + "\nhas no frame).")
 			return "RA", "X2", "ZERO"
 		},
 		resumeRegs: [][2]string{{"context_pc", "RA"}},
-		enter:      func(f *Func, _ bool) { riscv64Enter(f) },
+		enter:      riscv64Enter,
 		indexed: func(f *Func, base, off string) string {
 			f.I("ADD", base, off)
 			return "(" + off + ")"
-		},
-		jumpIfZero: func(f *Func, v Operand, label string) {
-			f.I("MOV", v, "A1")
-			f.I("BEQZ", "A1", label)
 		},
 		storeRel32: func(f *Func, v, off, base string) {
 			f.I("MOV", v, "A2")
 			f.I("ADD", "$"+off, base, "A3")
 			f.I("AMOSWAPW", "A2", "(A3)", "ZERO")
 		},
-	}
-	s.guard = func(f *Func, g string) {
-		s.llscGuard(f, g, llsc{
+		llsc: &llsc{
 			why: "A\nload-reserved/store-conditional pair makes the test and the store one\n" +
 				"atomic step against the runtime posting the marker.",
 			lo: "T1", old: "T2", marker: "T3", addr: "T4", status: "T5",
 			load: "LRD", store: "SCD", jumpNonZero: "BNEZ",
 			jumpIfEqual: func(f *Func, a, b, label string) { f.I("BEQ", a, b, label) },
-		})
+		},
 	}
 	return s.arch(opt)
 }
 
-// riscv64Enter moves to the stack of the context in A1 and resumes it.
-func riscv64Enter(f *Func) {
+// riscv64Enter moves to the stack of the context in A1 and resumes it, whether
+// or not it has run before (fresh).
+func riscv64Enter(f *Func, fresh bool) {
 	f.Comment("Resume with a return through RA (JALR X0, 0(RA), which the hardware\n" +
 		"treats as a return and pops its return-address stack): the CALL that\n" +
 		"entered switchTo pushed an entry that only a return pops (measured on\n" +

@@ -24,19 +24,17 @@ type isa struct {
 	ret      string // the register the small functions compute their result in
 	mReg     string // the register mword loads m into
 
-	// argBase is the offset from the stack pointer of a callee's first
-	// argument in threadStart: 0 on amd64, 8 above the saved link register
-	// on arm64 and riscv64.
-	argBase int
-	// clearRet, when not empty, says why threadStart clears the return PC
-	// its prologue saved at 0 off the stack pointer (arm64, riscv64).
+	// clearRet is set on an architecture whose prologue saves the return
+	// PC at 0 off the stack pointer (arm64, riscv64): threadStart clears
+	// that slot, and the arguments of its calls start 8 bytes above it.
+	// It ends the sentence of the comment that says why it is cleared.
 	clearRet string
 	// relStore is the sentence of releaseG's doc that says how the
 	// architecture makes a store a release store.
 	relStore string
 
 	// loadG writes the load of g and returns the register holding it: a
-	// TLS load on amd64, none with a g register.
+	// TLS load on amd64; nil for a g register (see getG).
 	loadG func(f *Func) string
 	// resumePoint writes what the switch needs to save the resume point and
 	// returns its return PC, SP and frame pointer operands ("ZERO" for no
@@ -49,19 +47,23 @@ type isa struct {
 	// allows entering a thread that has never run (amd64 only).
 	enter func(f *Func, fresh bool)
 	// guard is the stackguard0 update (g in register g), run on its own by
-	// TestGuardSequence.
+	// TestGuardSequence; nil for llscGuard with the registers of llsc.
 	guard func(f *Func, g string)
+	llsc  *llsc
 	// indexed writes what addressing base+off needs and returns the memory
 	// operand.
 	indexed func(f *Func, base, off string) string
-	// jumpIfZero jumps to label when the word operand v is zero.
+	// jumpIfZero jumps to label when the word operand v is zero; nil on a
+	// load/store architecture, which loads v into to (free in releaseG) and
+	// branches with its branch-if-zero op bz.
 	jumpIfZero func(f *Func, v Operand, label string)
+	bz         string
 	// storeRel32 stores the 32-bit constant operand v at off(base) with a
 	// release store.
 	storeRel32 func(f *Func, v, off, base string)
-	// ticks writes the body of cputicks, the read of a constant-rate CPU
-	// counter that ticksDoc names.
-	ticks    func(f *Func)
+	// counter writes, for cputicks, the read of the constant-rate CPU
+	// counter that ticksDoc names and returns the register holding it.
+	counter  func(f *Func) string
 	ticksDoc string
 }
 
@@ -73,6 +75,15 @@ const startLocals = 16
 // arch returns the switcher: the functions every switcher has and the
 // constant startFrame.
 func (s *isa) arch(opt Options) *Arch {
+	if s.guard == nil {
+		s.guard = s.llscGuard
+	}
+	if s.jumpIfZero == nil {
+		s.jumpIfZero = func(f *Func, v Operand, label string) {
+			s.mov1(f, v, s.to)
+			f.I(s.bz, s.to, label)
+		}
+	}
 	return &Arch{
 		GOARCH:    s.goarch,
 		Registers: s.registers,
@@ -100,30 +111,29 @@ func (s *isa) funcs(opt Options) (fs []*Func) {
 		fs = []*Func{sw, run, start, exit}
 	}
 
-	gword := gwordFunc()
-	s.loadWord(gword, s.loadG(gword))
-	mword := mwordFunc()
-	s.mov1(mword, "const_gM("+s.loadG(mword)+")", s.mReg)
+	gword := wordFunc("g")
+	s.loadWord(gword, s.getG(gword))
+	mword := wordFunc("m")
+	s.mov1(mword, "const_gM("+s.getG(mword)+")", s.mReg)
 	s.loadWord(mword, s.mReg)
 	clear := gclearbyteFunc()
-	g := s.loadG(clear)
+	g := s.getG(clear)
 	s.mov1(clear, clear.Arg("off"), s.ret)
 	clear.I("MOVB", s.zero, s.indexed(clear, g, s.ret)).C("the byte at g+off = 0")
 	clear.I("RET")
 	ticks := cputicksFunc(s.ticksDoc)
-	s.ticks(ticks)
+	s.returnWord(ticks, s.counter(ticks))
 	fs = append(fs, s.addrFunc(pcFunc("threadStart"), "·threadStart(SB)"), gword, mword, clear, ticks)
 	if !opt.GC {
 		return fs
 	}
 
 	getg := getgFunc()
-	if g = s.loadG(getg); g == "g" {
+	if g = s.getG(getg); g == "g" {
 		s.mov1(getg, "g", s.ret)
 		g = s.ret
 	}
-	s.mov1(getg, g, getg.Arg("ret"))
-	getg.I("RET")
+	s.returnWord(getg, g)
 	return append(fs, getg, s.releaseG())
 }
 
@@ -134,7 +144,7 @@ func (s *isa) switchBody(f *Func, full, fresh bool) {
 	f.ClobberNote = "it returns into the incoming context, on its stack"
 	s.mov1(f, f.Arg("from"), s.from).C(s.from + " = from")
 	s.mov1(f, f.Arg("to"), s.to).C(s.to + " = to")
-	g := s.loadG(f)
+	g := s.getG(f)
 	pc, sp, bp := s.resumePoint(f)
 	saveResume(f, s.mov, s.from, s.pub, pc, sp, bp)
 	saveFields(f, s.mov, g, s.from, s.tmp, full)
@@ -149,16 +159,16 @@ func (s *isa) switchBody(f *Func, full, fresh bool) {
 // through threadExit.
 func (s *isa) threadStart(gc bool) *Func {
 	f := threadStartFunc(s.to)
-	f.Frame = startLocals
-	f.Clobbers = []string{"all"}
-	f.ClobberNote = "it calls Go code and returns to no caller"
 	f.I("NO_LOCAL_POINTERS")
+	argBase := 0 // the offset of a callee's first argument from the stack pointer
 	if s.clearRet != "" {
-		f.Comment(s.clearRet)
+		f.Comment("switchTo entered with a RET, so the prologue saved threadStart's own\n" +
+			"address as its return PC. Clear it" + s.clearRet)
 		s.mov1(f, s.zero, "0("+s.sp+")").C("no return PC")
+		argBase = 8
 	}
-	arg := fmt.Sprintf("%d(%s)", s.argBase, s.sp)
-	keep := fmt.Sprintf("%d(%s)", s.argBase+8, s.sp) // threadMain's result too
+	arg := fmt.Sprintf("%d(%s)", argBase, s.sp)
+	keep := fmt.Sprintf("%d(%s)", argBase+8, s.sp) // threadMain's result too
 	if !gc {
 		s.mov1(f, s.to, arg).C("threadMain's argument: the thread")
 		f.I("CALL", "·threadMain(SB)")
@@ -166,7 +176,7 @@ func (s *isa) threadStart(gc bool) *Func {
 			"Install it and leave through threadExit, which has no frame: a RET\n" +
 			"here would first pop this frame.")
 		s.mov1(f, keep, s.to).C(s.to + " = the context threadMain returned")
-		s.install(f, s.loadG(f))
+		s.install(f, s.getG(f))
 		f.I("JMP", "·threadExit(SB)")
 		return f
 	}
@@ -200,6 +210,15 @@ func (s *isa) releaseG() *Func {
 	return f
 }
 
+// getG writes the load of g, if it needs one, and returns the register
+// holding it.
+func (s *isa) getG(f *Func) string {
+	if s.loadG == nil {
+		return "g"
+	}
+	return s.loadG(f)
+}
+
 // mov1 appends one word move.
 func (s *isa) mov1(f *Func, from, to Operand) *Instr { return f.I(s.mov, from, to) }
 
@@ -208,15 +227,19 @@ func (s *isa) mov1(f *Func, from, to Operand) *Instr { return f.I(s.mov, from, t
 func (s *isa) loadWord(f *Func, base string) {
 	s.mov1(f, f.Arg("off"), s.ret)
 	s.mov1(f, s.indexed(f, base, s.ret), s.ret).C(s.ret + " = the word at " + base + "+off")
-	s.mov1(f, s.ret, f.Arg("ret"))
+	s.returnWord(f, s.ret)
+}
+
+// returnWord returns the word in register reg as f's result ret.
+func (s *isa) returnWord(f *Func, reg string) {
+	s.mov1(f, reg, f.Arg("ret"))
 	f.I("RET")
 }
 
 // addrFunc returns sym's address from f.
 func (s *isa) addrFunc(f *Func, sym string) *Func {
 	s.mov1(f, "$"+sym, s.ret)
-	s.mov1(f, s.ret, f.Arg("ret"))
-	f.I("RET")
+	s.returnWord(f, s.ret)
 	return f
 }
 
@@ -243,8 +266,9 @@ type llsc struct {
 }
 
 // llscGuard sets g.stackguard0 (g in register g) for the incoming context in
-// register to, with the registers of r, and ends at the label resume.
-func (s *isa) llscGuard(f *Func, g string, r llsc) {
+// register to, with the registers of s.llsc, and ends at the label resume.
+func (s *isa) llscGuard(f *Func, g string) {
+	r := s.llsc
 	f.Comment("stackguard0 = lo + StackGuard, unless the runtime has posted its\n" +
 		"preemption marker there: then leave it for the next prologue to see. " + r.why)
 	s.mov1(f, "context_lo("+s.to+")", r.lo)

@@ -11,12 +11,24 @@ import (
 	"testing"
 )
 
+// oneThread is the smallest valid config.
+const oneThread = "package: rtos\nthreads:\n  - name: a\n"
+
+// writeConfig writes the config text to the file name in dir and returns its
+// path.
+func writeConfig(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	good := filepath.Join(dir, "good.yaml")
-	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(good, []byte("package: rtos\nthreads:\n  - name: a\n"), 0o644)
-	os.WriteFile(bad, []byte("package: rtos\nthreads:\n  - name: A\n    priority: 99\n"), 0o644)
+	good := writeConfig(t, dir, "good.yaml", oneThread)
+	bad := writeConfig(t, dir, "bad.yaml", "package: rtos\nthreads:\n  - name: A\n    priority: 99\n")
 	out := filepath.Join(dir, "out")
 
 	for _, tc := range []struct {
@@ -101,10 +113,8 @@ func TestPlanRemovesOnlyOwnFiles(t *testing.T) {
 // remove, which is where unsynchronized runs tripped over each other.
 func TestConcurrentRuns(t *testing.T) {
 	dir := t.TempDir()
-	both := filepath.Join(dir, "both.yaml")
-	one := filepath.Join(dir, "one.yaml")
-	os.WriteFile(both, []byte("package: rtos\narch: [amd64, arm64]\nthreads:\n  - name: a\n"), 0o644)
-	os.WriteFile(one, []byte("package: rtos\nthreads:\n  - name: a\n"), 0o644)
+	both := writeConfig(t, dir, "both.yaml", "package: rtos\narch: [amd64, arm64]\nthreads:\n  - name: a\n")
+	one := writeConfig(t, dir, "one.yaml", oneThread)
 	out := filepath.Join(dir, "out")
 	for round := range 3 {
 		if code := Main([]string{"-config", both, "-out", out}, io.Discard, io.Discard); code != 0 {
@@ -140,8 +150,7 @@ func TestConcurrentRuns(t *testing.T) {
 // run left behind, and only those.
 func TestStaleTempFiles(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "rtos.yaml")
-	os.WriteFile(cfg, []byte("package: rtos\nthreads:\n  - name: a\n"), 0o644)
+	cfg := writeConfig(t, dir, "rtos.yaml", oneThread)
 	out := filepath.Join(dir, "out")
 	if code := Main([]string{"-config", cfg, "-out", out}, io.Discard, io.Discard); code != 0 {
 		t.Fatalf("exit code %d", code)

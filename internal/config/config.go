@@ -480,11 +480,7 @@ func (p *parser) mapping(n *yaml.Node, at string, allowed []string, want string)
 		}
 		first[k.Value] = k
 		if !slices.Contains(allowed, k.Value) {
-			msg := "unknown field " + quote(k.Value)
-			if s := suggest(k.Value, allowed); s != "" {
-				msg += "; did you mean " + strconv.Quote(s) + "?"
-			}
-			p.errorf(k, kp, "%s", msg)
+			p.errorf(k, kp, "unknown field %s%s", quote(k.Value), didYouMean(k.Value, allowed))
 			continue
 		}
 		f.vals[k.Value] = v
@@ -526,32 +522,43 @@ func (p *parser) arch(cfg *Config, top fields) bool {
 		p.errorf(n, at, "must list at least one architecture such as amd64, got an empty list")
 		return false
 	}
+	supported := strings.Join(p.opt.SupportedArch, ", ")
+	return p.uniqueStrings(n, at, "a GOARCH value such as amd64", "architecture", func(item *yaml.Node, ip, a string) bool {
+		switch {
+		case slices.Contains(p.opt.SupportedArch, a):
+			cfg.Arch = append(cfg.Arch, a)
+			return true
+		case slices.Contains(goarches, a):
+			p.errorf(item, ip, "architecture %s is not supported yet (supported: %s)", quote(a), supported)
+		default:
+			p.errorf(item, ip, "unknown architecture %s (supported: %s)", quote(a), supported)
+		}
+		return false
+	})
+}
+
+// uniqueStrings walks the entries of the list n (at its path at), resolving
+// aliases: it reports those that are not strings (want says what they must
+// be) and the repeats of an earlier one (a duplicate what), and calls each
+// for every other one with its node, its path and its value. It reports
+// whether every entry was a new string for which each returned true.
+func (p *parser) uniqueStrings(n *yaml.Node, at, want, what string, each func(item *yaml.Node, path, s string) bool) bool {
 	ok := true
 	first := map[string]*yaml.Node{}
 	for i, item := range n.Content {
 		item = resolve(item)
 		ip := fmt.Sprintf("%s[%d]", at, i)
-		a, good := p.str(item, ip, "a GOARCH value such as amd64")
-		if !good {
-			ok = false
-			continue
-		}
-		supported := strings.Join(p.opt.SupportedArch, ", ")
+		s, good := p.str(item, ip, want)
 		switch {
-		case first[a] != nil:
-			p.errorf(item, ip, "duplicate architecture %s (first at %s)", quote(a), where(first[a], item))
+		case !good:
 			ok = false
-			continue
-		case slices.Contains(p.opt.SupportedArch, a):
-			cfg.Arch = append(cfg.Arch, a)
-		case slices.Contains(goarches, a):
-			p.errorf(item, ip, "architecture %s is not supported yet (supported: %s)", quote(a), supported)
+		case first[s] != nil:
+			p.errorf(item, ip, "duplicate %s %s (first at %s)", what, quote(s), where(first[s], item))
 			ok = false
 		default:
-			p.errorf(item, ip, "unknown architecture %s (supported: %s)", quote(a), supported)
-			ok = false
+			first[s] = item
+			ok = each(item, ip, s) && ok
 		}
-		first[a] = item
 	}
 	return ok
 }
@@ -957,15 +964,20 @@ func clip(s string) string {
 	return string([]rune(s)[:max]) + "..."
 }
 
-// suggest returns the allowed name closest to s within edit distance 2.
-func suggest(s string, allowed []string) string {
+// didYouMean is the end of the message for s, which is none of allowed: the
+// allowed name closest to it within edit distance 2 as a suggestion, or
+// nothing.
+func didYouMean(s string, allowed []string) string {
 	best, bestDist := "", 3
 	for _, a := range allowed {
 		if d := editDistance(s, a, bestDist); d < bestDist {
 			best, bestDist = a, d
 		}
 	}
-	return best
+	if best == "" {
+		return ""
+	}
+	return "; did you mean " + quote(best) + "?"
 }
 
 // editDistance returns the Levenshtein distance between a and b, or limit

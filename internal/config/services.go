@@ -107,10 +107,6 @@ func (p *parser) services(cfg *Config, top fields) {
 			idents[t.Ident] = "thread " + quote(t.Name)
 		}
 	}
-	threads := map[string]bool{}
-	for _, t := range cfg.Threads {
-		threads[t.Name] = true
-	}
 	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(v fields, name, id string, pos Pos) {
 		sem := Semaphore{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
@@ -133,32 +129,13 @@ func (p *parser) services(cfg *Config, top fields) {
 		case n.Kind != yaml.SequenceNode || len(n.Content) == 0:
 			p.errorf(n, at, "must be a non-empty list of thread names, got %s", describe(n))
 		default:
-			first := map[string]*yaml.Node{}
-			for i, u := range n.Content {
-				u = resolve(u)
-				up := fmt.Sprintf("%s[%d]", at, i)
-				name, ok := p.str(u, up, "a thread name")
-				if !ok {
-					continue
+			p.uniqueStrings(n, at, "a thread name", "user", func(u *yaml.Node, up, name string) bool {
+				if !p.isThread(cfg, u, up, name) {
+					return false
 				}
-				switch {
-				case first[name] != nil:
-					p.errorf(u, up, "duplicate user %s (first at %s)", quote(name), where(first[name], u))
-				case !threads[name]:
-					msg := "no thread is named " + quote(name)
-					var names []string
-					for _, t := range cfg.Threads {
-						names = append(names, t.Name)
-					}
-					if s := suggest(name, names); s != "" {
-						msg += "; did you mean " + quote(s) + "?"
-					}
-					p.errorf(u, up, "%s", msg)
-				default:
-					m.Users = append(m.Users, name)
-				}
-				first[name] = u
-			}
+				m.Users = append(m.Users, name)
+				return true
+			})
 		}
 		s.Mutexes = append(s.Mutexes, m)
 	})
@@ -219,17 +196,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		if n, at := v.get("thread"); n == nil {
 			p.add(pos, at, "is required: the thread that runs the callback, in ServeTimers")
 		} else if t, ok := p.str(resolve(n), at, "a thread name"); ok {
-			if !threads[t] {
-				msg := "no thread is named " + quote(t)
-				var names []string
-				for _, th := range cfg.Threads {
-					names = append(names, th.Name)
-				}
-				if s := suggest(t, names); s != "" {
-					msg += "; did you mean " + quote(s) + "?"
-				}
-				p.errorf(n, at, "%s", msg)
-			}
+			p.isThread(cfg, n, at, t)
 			tm.Thread = t
 		}
 		s.Timers = append(s.Timers, tm)
@@ -259,6 +226,21 @@ func (p *parser) services(cfg *Config, top fields) {
 			s.FromGoroutines = v
 		}
 	}
+}
+
+// isThread reports whether name, the value of n at path at, names a thread
+// of cfg; if not, it reports the error, with the closest thread name as a
+// suggestion.
+func (p *parser) isThread(cfg *Config, n *yaml.Node, at, name string) bool {
+	var names []string
+	for _, t := range cfg.Threads {
+		if t.Name == name {
+			return true
+		}
+		names = append(names, t.Name)
+	}
+	p.errorf(n, at, "no thread is named %s%s", quote(name), didYouMean(name, names))
+	return false
 }
 
 // serviceList walks the list services.<key>, checking each entry's name, and calls

@@ -130,11 +130,7 @@ services:
 			`rtos.yaml:7:44: services.mutexes[2].users[3]: no thread is named "pnog"; did you mean "ping"?`,
 			`rtos.yaml:7:50: services.mutexes[2].users[4]: must be a thread name, got 7`,
 			`rtos.yaml:8:25: services.mutexes[3].users: must be a non-empty list of thread names, got "ping"`}},
-		{"queues", `package: x
-threads: [{name: a}]
-services:
-  queues:
-    - {name: q1}
+		{"queues", queuesIn + `    - {name: q1}
     - {name: q2, capacity: 0, type: int}
     - {name: q3, capacity: 65537, type: "[]int"}
     - {name: q4, capacity: 1, type: "*int"}
@@ -191,21 +187,13 @@ services:
 			`rtos.yaml:4:35: services.semaphores[0].initial: must be an integer from 0 to 1073741824 without leading zeros (YAML would read 07 as an octal number), got 07`,
 			`rtos.yaml:5:32: services.queues[0].capacity: must be an integer from 1 to 65536 written in decimal, got 0b11`,
 			`rtos.yaml:6:63: services.events[1].initial: must be an integer from 0 to 4294967295 without leading zeros (YAML would read 00 as an octal number), got 00`}},
-		{"queue type too deep", `package: x
-threads: [{name: a}]
-services:
-  queues:
-    - {name: q1, capacity: 1, type: "` + nested(40) + `"}
+		{"queue type too deep", queuesIn + `    - {name: q1, capacity: 1, type: "` + nested(40) + `"}
     - {name: q2, capacity: 1, type: "` + nested(16) + `"}
     - {name: q3, capacity: 1, type: "` + strings.Repeat("[1]", 17) + `int"}
 `, nil, []string{
 			`rtos.yaml:5:37: services.queues[0].type: must nest at most 16 arrays, structs and parentheses, got 40 levels in "struct{ X struct{ X struct{ X struct{ X ..."`,
 			`rtos.yaml:7:37: services.queues[2].type: must nest at most 16 arrays, structs and parentheses, got 17 levels in "[1][1][1][1][1][1][1][1][1][1][1][1][1][..."`}},
-		{"queue sizes that overflow", `package: x
-threads: [{name: a}]
-services:
-  queues:
-    - {name: q1, capacity: 65536, type: "[65536][65536][65536]byte"}
+		{"queue sizes that overflow", queuesIn + `    - {name: q1, capacity: 65536, type: "[65536][65536][65536]byte"}
     - {name: q2, capacity: 1, type: "[65536][65536][65536][65536]byte"}
     - {name: q3, capacity: 2, type: "struct{ A [65536][65536][65536][16384]byte; B [65536][65536][65536][16384]byte; C bool }"}
     - {name: q4, capacity: 65536, type: "[1024]byte"}
@@ -217,6 +205,10 @@ services:
 			`rtos.yaml:9:37: services.queues[4].type: an element of this type needs more than 67108864 bytes; a queue may use at most 67108864 (capacity times element size)`}},
 	}...)
 }
+
+// queuesIn starts a config whose services declare the queues on the lines
+// that follow it, from line 5.
+const queuesIn = "package: x\nthreads: [{name: a}]\nservices:\n  queues:\n"
 
 // TestServicesAbsent: a config without services, or with an empty section,
 // uses none.

@@ -8,18 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gthreadgen/gthreadgen/internal/config"
 	"github.com/gthreadgen/gthreadgen/internal/model"
 	"github.com/gthreadgen/gthreadgen/templates"
 )
 
 func files(t *testing.T, yaml string) map[string]string {
 	t.Helper()
-	cfg, err := config.Parse("rtos.yaml", []byte(yaml), model.Options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New(cfg)
+	m, err := model.Parse("rtos.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

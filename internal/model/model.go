@@ -78,53 +78,32 @@ type Model struct {
 	Threads  []Thread
 	// Priorities lists the distinct priorities in use, highest first.
 	Priorities []int
-	Services   Services
+	// Services is the config's services section as it was validated: the
+	// emitters declare its semaphores, queues and events as they stand.
+	// Its mutexes and timers name threads: read Mutexes and Timers, which
+	// resolve them, instead.
+	Services config.Services
+	Mutexes  []Mutex
+	Timers   []Timer
 	// Go lists the Go releases the package builds with, oldest first: one
 	// file of runtime facts each, selected by build constraints.
 	Go []goversion.Release
 }
 
-// Services are the blocking services the config declares; the zero value
-// means none, and then no service code is generated.
-type Services struct {
-	Sleep      bool
-	Semaphores []Semaphore
-	Mutexes    []Mutex
-	Queues     []Queue
-	Events     []Event
-	Timers     []Timer
-	// IdleHook and ThreadLocal are as in the config.
-	IdleHook    bool
-	ThreadLocal string
-}
-
-// Any reports whether any service code is generated.
-func (s *Services) Any() bool {
-	return s.Sleep || len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0
-}
-
-// Timer is a software timer, its thread resolved to an ID.
-type Timer struct {
-	Name, Ident string
-	Period      time.Duration
-	OneShot     bool
-	Thread      int // the thread that runs its callback
-}
-
-// Semaphore, Queue and Event are as the config gives them; a Mutex is
-// resolved (thread IDs, the ceiling).
-type (
-	Semaphore = config.Semaphore
-	Queue     = config.Queue
-	Event     = config.Event
-)
-
-// Mutex is a mutex with an immediate priority ceiling.
+// Mutex is a mutex of the config with its users resolved: their thread IDs,
+// as a list and a mask, and the ceiling, the highest priority among them.
 type Mutex struct {
-	Name, Ident string
-	Users       []int // thread IDs
-	UserMask    uint32
-	Ceiling     int // the highest priority of its users
+	config.Mutex
+	UserIDs  []int
+	UserMask uint32
+	Ceiling  int
+}
+
+// Timer is a software timer of the config with its thread resolved: the ID
+// of the thread that runs its callback (in ServeTimers).
+type Timer struct {
+	config.Timer
+	ThreadID int
 }
 
 // Thread is one slot of the static thread table.
@@ -198,6 +177,17 @@ type Features struct {
 	SetPriority bool
 }
 
+// Parse parses and validates the config text data (file names it in
+// messages and headers) with this generator's Options and builds its model.
+// A config error is a config.ErrorList holding every problem found.
+func Parse(file string, data []byte) (*Model, error) {
+	cfg, err := config.Parse(file, data, Options())
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg)
+}
+
 // New builds the model of a valid config.
 func New(c *config.Config) (*Model, error) {
 	if len(c.Threads) == 0 || len(c.Threads) > config.MaxThreads {
@@ -229,55 +219,50 @@ func New(c *config.Config) (*Model, error) {
 	slices.Reverse(m.Priorities)
 
 	cs := &c.Services
-	m.Services.Sleep = cs.Any()
-	m.Services.Semaphores = cs.Semaphores
+	m.Services = *cs
 	ids := map[string]int{}
 	for i, t := range c.Threads {
 		ids[t.Name] = i
 	}
 	for _, x := range cs.Mutexes {
-		mu := Mutex{Name: x.Name, Ident: x.Ident}
+		mu := Mutex{Mutex: x}
 		for _, u := range x.Users {
 			id, ok := ids[u]
 			if !ok {
 				return nil, fmt.Errorf("model: mutex %s: no thread %q", x.Name, u)
 			}
-			mu.Users = append(mu.Users, id)
+			mu.UserIDs = append(mu.UserIDs, id)
 			mu.UserMask |= 1 << id
 			mu.Ceiling = max(mu.Ceiling, c.Threads[id].Priority)
 		}
-		if len(mu.Users) == 0 {
+		if len(mu.UserIDs) == 0 {
 			return nil, fmt.Errorf("model: mutex %s has no users", x.Name)
 		}
-		m.Services.Mutexes = append(m.Services.Mutexes, mu)
+		m.Mutexes = append(m.Mutexes, mu)
 	}
-	m.Services.Queues = cs.Queues
-	m.Services.Events = cs.Events
-	m.Services.IdleHook = cs.IdleHook
-	m.Services.ThreadLocal = cs.ThreadLocal
 	for _, x := range cs.Timers {
 		id, ok := ids[x.Thread]
 		if !ok {
 			return nil, fmt.Errorf("model: timer %s: no thread %q", x.Name, x.Thread)
 		}
-		m.Services.Timers = append(m.Services.Timers, Timer{Name: x.Name, Ident: x.Ident, Period: x.Period, OneShot: x.OneShot, Thread: id})
+		m.Timers = append(m.Timers, Timer{Timer: x, ThreadID: id})
 	}
 	m.Features = Features{
 		Preempt:     c.TimeSlice > 0,
 		TimeSlice:   c.TimeSlice,
 		GCCollect:   c.GC == config.GCCollect,
 		Guard:       c.Guard,
-		OnePriority: len(m.Priorities) == 1 && len(m.Services.Mutexes) == 0 && !c.SetPriority,
+		OnePriority: len(m.Priorities) == 1 && len(cs.Mutexes) == 0 && !c.SetPriority,
 		Priority:    m.Priorities[0],
-		Services:    m.Services.Any(),
-		Semaphores:  len(m.Services.Semaphores) > 0,
-		Mutexes:     len(m.Services.Mutexes) > 0,
-		Queues:      len(m.Services.Queues) > 0,
-		Events:      len(m.Services.Events) > 0,
+		Services:    cs.Any(),
+		Semaphores:  len(cs.Semaphores) > 0,
+		Mutexes:     len(cs.Mutexes) > 0,
+		Queues:      len(cs.Queues) > 0,
+		Events:      len(cs.Events) > 0,
 		Accounting:  c.Trace,
 		TraceEvents: c.TraceEvents,
 		Posts:       cs.FromGoroutines,
-		Timers:      len(m.Services.Timers) > 0,
+		Timers:      len(cs.Timers) > 0,
 		IdleHook:    cs.IdleHook,
 		ThreadLocal: cs.ThreadLocal != "",
 		LocalType:   cs.ThreadLocal,
