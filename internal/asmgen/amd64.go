@@ -6,10 +6,10 @@ import "fmt"
 //
 // A context switch saves the resume point (return PC, the caller's SP, BP)
 // and the g fields the Go runtime reads per stack (stack bounds, _panic,
-// _defer, stktopsp; the README's garbage collector contract says why each) into the outgoing context, installs the
-// incoming context's, and returns to its resume PC on its stack. ABI0 treats
-// every register as caller-saved, so nothing else needs saving for a
-// cooperative switch.
+// _defer, stktopsp; docs/gc.md, "The garbage collector contract", says why
+// each) into the outgoing context, installs the incoming context's, and
+// returns to its resume PC on its stack. ABI0 treats every register as
+// caller-saved, so nothing else needs saving for a cooperative switch.
 func AMD64(opt Options) *Arch {
 	s := &isa{
 		goarch:   "amd64",
