@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
-	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 	pause "github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
+	"github.com/gthreadgen/gthreadgen/internal/gcstress"
 )
 
 func BenchmarkYield(b *testing.B) {

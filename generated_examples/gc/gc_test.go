@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
-	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
 	pause "github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
+	"github.com/gthreadgen/gthreadgen/internal/gcstress"
 )
 
 // helperEnv selects what a child process of this test binary does.

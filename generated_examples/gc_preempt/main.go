@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc_preempt/rtos"
-	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
+	"github.com/gthreadgen/gthreadgen/internal/gcstress"
 )
 
 func main() {

@@ -1,6 +1,8 @@
 // Package gcstress holds the pointer-rich workload that the gc and
-// gc_preempt examples keep on green stacks while the collector runs, and the
-// goroutines that run beside it.
+// gc_preempt examples and their conformance tests (conformance/gc,
+// conformance/gcpreempt) keep on green stacks while the collector runs, and
+// the goroutines that run beside it. It lives here, not under conformance/,
+// because the examples' programs use it too.
 package gcstress
 
 import (
