@@ -1,4 +1,4 @@
-package main
+package core
 
 // Tests that the generated runtime really runs every thread on its own
 // mmap'd stack inside one goroutine, schedules them as documented, lets
@@ -8,11 +8,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -27,7 +28,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
+	"github.com/gthreadgen/gthreadgen/internal/testutil"
 )
 
 // threadsOf builds an rtos.Threads whose field i runs body(ThreadID(i), rt).
@@ -107,33 +110,32 @@ func readMetric(name string) int64 {
 	panic("metric " + name + " is not supported")
 }
 
-// errorList collects failures found inside threads, to report after Run
-// (t.Fatal inside a thread would call runtime.Goexit).
-type errorList []string
-
-func (l *errorList) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-
-func (l errorList) report(t *testing.T) {
-	t.Helper()
-	for _, e := range l {
-		t.Error(e)
-	}
-}
-
-// TestMainOutput runs the example and compares its report with
-// expected_output.txt.
+// TestMainOutput builds and runs the example (generated_examples/max) and
+// compares its report with its expected_output.txt.
 func TestMainOutput(t *testing.T) {
-	want, err := os.ReadFile("expected_output.txt")
+	want, err := os.ReadFile(filepath.Join(suite.ExampleDir(t, "max"), "expected_output.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got bytes.Buffer
-	if err := run(&got); err != nil {
-		t.Fatalf("run: %v", err)
+	got := suite.ExampleOutput(t, "max")
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from expected_output.txt:\n--- got\n%s--- want\n%s", got, want)
 	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("output differs from expected_output.txt:\n--- got\n%s--- want\n%s", got.Bytes(), want)
+}
+
+// stableGoroutines returns runtime.NumGoroutine once it has stopped changing:
+// a goroutine that New started to probe the runtime may still be exiting.
+func stableGoroutines() int {
+	n := runtime.NumGoroutine()
+	for range 100 {
+		time.Sleep(time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
 	}
+	return n
 }
 
 // TestLocalsOnOwnStacks: a local variable of each thread lies inside that
@@ -241,12 +243,12 @@ func TestManyYields(t *testing.T) {
 func TestRoundRobin(t *testing.T) {
 	const rounds = 50
 	seq := make([]rtos.ThreadID, 0, rounds*rtos.NumThreads)
-	var errs errorList
+	var errs suite.Errors
 	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
 		for range rounds {
 			self, err := rt.Self()
 			if err != nil || self != id {
-				errs.add("thread %s: Self() = %v, %v", id, self, err)
+				errs.Add("thread %s: Self() = %v, %v", id, self, err)
 			}
 			seq = append(seq, self)
 			mustYield(rt)
@@ -256,7 +258,7 @@ func TestRoundRobin(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	errs.report(t)
+	errs.Report(t)
 	if len(seq) != rounds*rtos.NumThreads {
 		t.Fatalf("recorded %d turns, want %d", len(seq), rounds*rtos.NumThreads)
 	}
@@ -279,10 +281,10 @@ func nilIntPointer() *int { return nil }
 // ordinaryGoBody runs everyday Go on a green stack, yielding in between so
 // that the other threads run while its state is live. Its name is looked for
 // in the tracebacks.
-func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
+func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *suite.Errors) {
 	// fmt
 	if got, want := fmt.Sprintf("%s|%d|%q|%v|%.2f", id, int(id)*7, "x", []int{1, 2}, 1.5), fmt.Sprintf("t%02d|%d|\"x\"|[1 2]|1.50", int(id), int(id)*7); got != want {
-		errs.add("%s: Sprintf = %q, want %q", id, got, want)
+		errs.Add("%s: Sprintf = %q, want %q", id, got, want)
 	}
 	mustYield(rt)
 
@@ -295,11 +297,11 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		}
 	}
 	if len(m) != 20_000 {
-		errs.add("%s: map has %d entries", id, len(m))
+		errs.Add("%s: map has %d entries", id, len(m))
 	}
 	for i := range 20_000 {
 		if m[i] != strconv.Itoa(i*100+int(id)) {
-			errs.add("%s: m[%d] = %q", id, i, m[i])
+			errs.Add("%s: m[%d] = %q", id, i, m[i])
 			break
 		}
 	}
@@ -317,7 +319,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		sum += v
 	}
 	if len(sl) != 50_000 || sum != 50_000*49_999/2 {
-		errs.add("%s: slice len %d sum %d", id, len(sl), sum)
+		errs.Add("%s: slice len %d sum %d", id, len(sl), sum)
 	}
 
 	// closures capturing a variable
@@ -329,7 +331,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 	mustYield(rt)
 	inc()
 	if counter != 2*(int(id)+1) {
-		errs.add("%s: closure counter = %d", id, counter)
+		errs.Add("%s: closure counter = %d", id, counter)
 	}
 
 	// defer order, with a switch while the defers are pending
@@ -344,7 +346,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		mustYield(rt)
 	}()
 	if want := []int{3, 11, 10, 2, 1}; !slices.Equal(order, want) {
-		errs.add("%s: defer order %v, want %v", id, order, want)
+		errs.Add("%s: defer order %v, want %v", id, order, want)
 	}
 
 	// panic and recover, with a switch between the defer and the panic
@@ -354,7 +356,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		panic(fmt.Sprintf("boom %s", id))
 	}()
 	if r != fmt.Sprintf("boom %s", id) {
-		errs.add("%s: recovered %v", id, r)
+		errs.Add("%s: recovered %v", id, r)
 	}
 
 	// a nil-map write turned into a run-time panic, recovered
@@ -365,7 +367,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		return nil
 	}()
 	if re, ok := r.(runtime.Error); !ok || !strings.Contains(re.Error(), "assignment to entry in nil map") {
-		errs.add("%s: nil map write recovered %v (%T)", id, r, r)
+		errs.Add("%s: nil map write recovered %v (%T)", id, r, r)
 	}
 	mustYield(rt)
 
@@ -376,7 +378,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		return nil
 	}()
 	if re, ok := r.(runtime.Error); !ok || !strings.Contains(re.Error(), "nil pointer dereference") {
-		errs.add("%s: nil dereference recovered %v (%T)", id, r, r)
+		errs.Add("%s: nil dereference recovered %v (%T)", id, r, r)
 	}
 
 	// runtime.Callers: the frames end at the thread's entry, not in testing
@@ -392,14 +394,14 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		}
 	}
 	if len(funcs) == 0 || !strings.HasSuffix(funcs[0], ".ordinaryGoBody") {
-		errs.add("%s: runtime.Callers starts %v, want ordinaryGoBody", id, funcs)
+		errs.Add("%s: runtime.Callers starts %v, want ordinaryGoBody", id, funcs)
 	}
 	if last := funcs[len(funcs)-1]; !strings.HasSuffix(last, "/rtos.threadStart") {
-		errs.add("%s: runtime.Callers ends at %s, want the thread entry (frames %v)", id, last, funcs)
+		errs.Add("%s: runtime.Callers ends at %s, want the thread entry (frames %v)", id, last, funcs)
 	}
 	for _, f := range funcs {
 		if strings.HasPrefix(f, "testing.") || strings.Contains(f, "(*Runtime).Run") {
-			errs.add("%s: runtime.Callers reaches %s beyond the thread (frames %v)", id, f, funcs)
+			errs.Add("%s: runtime.Callers reaches %s beyond the thread (frames %v)", id, f, funcs)
 		}
 	}
 	mustYield(rt)
@@ -408,10 +410,10 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 	buf := make([]byte, 8192)
 	buf = buf[:runtime.Stack(buf, false)]
 	if !bytes.Contains(buf, []byte(".ordinaryGoBody(")) || !bytes.Contains(buf, []byte("rtos.threadMain(")) {
-		errs.add("%s: runtime.Stack lacks the thread body:\n%s", id, buf)
+		errs.Add("%s: runtime.Stack lacks the thread body:\n%s", id, buf)
 	}
 	if bytes.Contains(buf, []byte("testing.tRunner")) {
-		errs.add("%s: runtime.Stack goes beyond the thread:\n%s", id, buf)
+		errs.Add("%s: runtime.Stack goes beyond the thread:\n%s", id, buf)
 	}
 
 	// time
@@ -419,7 +421,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 	mustYield(rt)
 	t2 := time.Now()
 	if t1.Year() < 2024 || t2.Before(t1) {
-		errs.add("%s: time.Now %v then %v", id, t1, t2)
+		errs.Add("%s: time.Now %v then %v", id, t1, t2)
 	}
 
 	// strings.Builder across switches
@@ -431,7 +433,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 		}
 	}
 	if s := b.String(); !strings.HasPrefix(s, "0,1,2,") || !strings.HasSuffix(s, "98,99,") || strings.Count(s, ",") != 100 {
-		errs.add("%s: Builder built %q", id, s)
+		errs.Add("%s: Builder built %q", id, s)
 	}
 	sinkBytes = buf
 }
@@ -440,7 +442,7 @@ func ordinaryGoBody(rt *rtos.Runtime, id rtos.ThreadID, errs *errorList) {
 // run-time errors), runtime.Callers and runtime.Stack, time and strings.Builder
 // all work on green stacks while other threads interleave.
 func TestOrdinaryGo(t *testing.T) {
-	var errs [4]errorList
+	var errs [4]suite.Errors
 	var finished [4]bool
 	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
 		ordinaryGoBody(rt, id, &errs[id])
@@ -451,7 +453,7 @@ func TestOrdinaryGo(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	for i := range errs {
-		errs[i].report(t)
+		errs[i].Report(t)
 		if !finished[i] {
 			t.Errorf("thread %s did not finish", rtos.ThreadID(i))
 		}
@@ -486,7 +488,7 @@ func TestMisuse(t *testing.T) {
 	})
 
 	t.Run("inside a thread", func(t *testing.T) {
-		var errs errorList
+		var errs suite.Errors
 		var joinSelf, joinBad, actSelf, actReady, actBad, runInside, closeInside error
 		rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
 			switch id {
@@ -500,7 +502,7 @@ func TestMisuse(t *testing.T) {
 				closeInside = rt.Close()
 			case rtos.T01:
 				if s, err := rt.Self(); err != nil || s != rtos.T01 {
-					errs.add("Self in T01 = %v, %v", s, err)
+					errs.Add("Self in T01 = %v, %v", s, err)
 				}
 			}
 		})
@@ -508,7 +510,7 @@ func TestMisuse(t *testing.T) {
 		if err := rt.Run(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-		errs.report(t)
+		errs.Report(t)
 		for _, c := range []struct {
 			what      string
 			got, want error
@@ -837,24 +839,13 @@ func TestExitWithPanickingDefer(t *testing.T) {
 // start of its output. Scenarios that crash the process run this way.
 func runChild(t *testing.T, name, mode string) {
 	t.Helper()
-	cmd := selfCommand("-test.run=^"+name+"$", "-test.v")
+	cmd := testutil.Command(context.Background(), os.Args[0], "-test.run=^"+name+"$", "-test.v")
 	cmd.Env = append(os.Environ(), "RTOS_CHILD="+mode)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		lines := strings.Split(string(out), "\n")
 		t.Errorf("%s: child %v:\n%s", mode, err, strings.Join(lines[:min(len(lines), 18)], "\n"))
 	}
-}
-
-// selfCommand runs this test binary again with args. Under qemu-user (go test
-// -exec qemu-aarch64) os.Args[0] is a binary of another architecture that the
-// kernel cannot run without binfmt_misc, so the command named by
-// $GTHREADGEN_EMULATOR (for example "qemu-aarch64"), when set, runs it.
-func selfCommand(args ...string) *exec.Cmd {
-	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
-		return exec.Command(emu[0], slices.Concat(emu[1:], []string{os.Args[0]}, args)...)
-	}
-	return exec.Command(os.Args[0], args...)
 }
 
 func exitWithPanickingDefer(t *testing.T, mode string) {

@@ -1,4 +1,4 @@
-package main
+package core
 
 // Benchmarks of the generated runtime, and of the mechanisms it competes
 // with, measured in the same run. In every benchmark one op is one switch

@@ -1,4 +1,4 @@
-package main
+package core
 
 // The lifecycle from several goroutines at once, and what a Run leaves for
 // the next one.
