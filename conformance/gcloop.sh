@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
-# loop.sh runs the gc: collect stress of an example N times in child
+# gcloop.sh runs the gc: collect stress of an example N times in child
 # processes, outside the test suite, and counts the failures: what the
-# README's robustness figures come from.
+# robustness figures of docs/gc.md come from.
 #
-#   generated_examples/internal/gcstress/loop.sh gc 500
-#   generated_examples/internal/gcstress/loop.sh gc_preempt 500
+#   conformance/gcloop.sh gc 500           # conformance/gc
+#   conformance/gcloop.sh gc_preempt 500   # conformance/gcpreempt
 #
-# Each run is the example's TestHelper with its helper variable set to
+# Each run is the conformance package's TestHelper with its helper variable set to
 # "stress", under GOGC=1 with GOMAXPROCS=1, GOGC=100 and GOGC=1 in turn, with
 # GODEBUG unset (New turns stack shrinking off itself). A failed run prints
 # the head of its output.
 set -uo pipefail
-cd "$(dirname "$0")/../../.."
-example=${1:?usage: loop.sh gc|gc_preempt [runs]}
+cd "$(dirname "$0")/.."
+example=${1:?usage: gcloop.sh gc|gc_preempt [runs]}
 runs=${2:-500}
 case $example in
-gc) var=GC_TEST_HELPER ;;
-gc_preempt) var=GC_PREEMPT_TEST_HELPER ;;
-*) echo "loop.sh: unknown example $example (gc or gc_preempt)" >&2; exit 2 ;;
+gc) var=GC_TEST_HELPER pkg=gc ;;
+gc_preempt) var=GC_PREEMPT_TEST_HELPER pkg=gcpreempt ;;
+*) echo "gcloop.sh: unknown example $example (gc or gc_preempt)" >&2; exit 2 ;;
 esac
 bin=$(mktemp -d)/stress.test
-go test -c -o "$bin" "./generated_examples/$example" || exit 1
-cd "generated_examples/$example"
+go test -c -o "$bin" "./conformance/$pkg" || exit 1
+cd "conformance/$pkg"
 fail=0
 for i in $(seq 1 "$runs"); do
   case $((i % 3)) in

@@ -1,4 +1,4 @@
-package main
+package gc
 
 import (
 	"debug/dwarf"
@@ -19,6 +19,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
 )
 
@@ -114,7 +115,7 @@ func buildTestBinary(flags ...string) (string, error) {
 	}
 	exe := filepath.Join(tb.dir, fmt.Sprintf("gc%d.test", len(tb.exe)))
 	args := append([]string{"test", "-c", "-o", exe}, flags...)
-	if out, err := exec.Command(goTool(), append(args, ".")...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(suite.GoTool(), append(args, ".")...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	tb.exe[key] = exe
@@ -417,7 +418,7 @@ func TestShrinkBuildModes(t *testing.T) {
 // cgoWorks reports whether go build can link a static executable with cgo
 // here.
 func cgoWorks() bool {
-	out, err := exec.Command(goTool(), "env", "CGO_ENABLED", "CC").Output()
+	out, err := exec.Command(suite.GoTool(), "env", "CGO_ENABLED", "CC").Output()
 	if err != nil {
 		return false
 	}

@@ -1,4 +1,4 @@
-package main
+package gc
 
 // The cost of gc: collect on the switch, measured in the same run as the
 // gc: pause switch and iter.Pull. One op is one switch between two threads.

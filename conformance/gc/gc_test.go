@@ -1,4 +1,4 @@
-package main
+package gc
 
 import (
 	"bytes"
@@ -12,15 +12,14 @@ import (
 	"go/token"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,9 +27,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
 	pause "github.com/gthreadgen/gthreadgen/generated_examples/max/rtos"
 	"github.com/gthreadgen/gthreadgen/internal/gcstress"
+	"github.com/gthreadgen/gthreadgen/internal/testutil"
 )
 
 // helperEnv selects what a child process of this test binary does.
@@ -50,7 +51,7 @@ func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := selfCommand(ctx, exe, "-test.run=^TestHelper$", "-test.v")
+	cmd := testutil.Command(ctx, exe, "-test.run=^TestHelper$", "-test.v")
 	var godebug []string
 	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
 		if kv != "" && !strings.HasPrefix(kv, "gcshrinkstackoff=") {
@@ -63,17 +64,6 @@ func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string)
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
 	}
 	return out, err
-}
-
-// selfCommand runs this test binary again with args. Under qemu-user (go test
-// -exec qemu-aarch64) os.Args[0] is a binary of another architecture that the
-// kernel cannot run without binfmt_misc, so the command named by
-// $GTHREADGEN_EMULATOR (for example "qemu-aarch64"), when set, runs it.
-func selfCommand(ctx context.Context, exe string, args ...string) *exec.Cmd {
-	if emu := strings.Fields(os.Getenv("GTHREADGEN_EMULATOR")); len(emu) > 0 {
-		return exec.CommandContext(ctx, emu[0], slices.Concat(emu[1:], []string{exe}, args)...)
-	}
-	return exec.CommandContext(ctx, exe, args...)
 }
 
 // TestHelper is the body of the child processes; it does nothing otherwise.
@@ -348,8 +338,9 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 	fset := token.NewFileSet()
 	// The facts of the Go release this test runs with: goruntime_go1_26.go.
 	release := regexp.MustCompile(`^go1\.\d+`).FindString(runtime.Version())
-	for _, name := range []string{"rtos/layout.go", "rtos/gc.go", "rtos/goruntime_" + strings.ReplaceAll(release, ".", "_") + ".go"} {
-		f, err := parser.ParseFile(fset, name, nil, 0)
+	pkg := filepath.Join(suite.ExampleDir(t, "gc"), "rtos")
+	for _, name := range []string{"layout.go", "gc.go", "goruntime_" + strings.ReplaceAll(release, ".", "_") + ".go"} {
+		f, err := parser.ParseFile(fset, filepath.Join(pkg, name), nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -419,15 +410,11 @@ func TestOffsetsMatchDWARF(t *testing.T) {
 	}
 }
 
-// exampleDWARF builds the example program with DWARF and returns it.
+// exampleDWARF builds the example's program (generated_examples/gc) with
+// DWARF and returns it.
 func exampleDWARF(t *testing.T) *dwarf.Data {
 	t.Helper()
-	exe := filepath.Join(t.TempDir(), "gc")
-	build := exec.Command(goTool(), "build", "-o", exe, ".")
-	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	exe := suite.BuildExample(t, "gc")
 	ef, err := elf.Open(exe)
 	if err != nil {
 		t.Fatal(err)
@@ -441,18 +428,6 @@ func exampleDWARF(t *testing.T) *dwarf.Data {
 		t.Fatalf("no DWARF in %s: %v", exe, err)
 	}
 	return d
-}
-
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 func lastLines(b []byte, n int) string {
@@ -643,7 +618,9 @@ func suspendedTracebacks(t *testing.T, fast bool) {
 		}
 		return found
 	}
-	const main, pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc.", "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
+	// This package's functions, as tracebacks name them.
+	main := strings.TrimSuffix(runtime.FuncForPC(reflect.ValueOf(suspendedLists).Pointer()).Name(), "suspendedLists")
+	const pkg = "github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos."
 	thread := inOrder(pkg+"(*Runtime).Yield", main+"suspendedLists", pkg+"threadStart")
 	sched := inOrder(pkg+"(*Runtime).trySlowSwitch", pkg+"(*Runtime).Run", main+"suspendedTracebacks", "testing.tRunner")
 	if len(thread) != 1 || len(sched) != 1 {
