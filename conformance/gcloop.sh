@@ -6,10 +6,10 @@
 #   conformance/gcloop.sh gc 500           # conformance/gc
 #   conformance/gcloop.sh gc_preempt 500   # conformance/gcpreempt
 #
-# Each run is the conformance package's TestHelper with its helper variable set to
-# "stress", under GOGC=1 with GOMAXPROCS=1, GOGC=100 and GOGC=1 in turn, with
-# GODEBUG unset (New turns stack shrinking off itself). A failed run prints
-# the head of its output.
+# Each run is the conformance package's TestHelper with its helper variable
+# set to "stress", under GOGC=1 with GOMAXPROCS=1, GOGC=100 and GOGC=1 in
+# turn, with GODEBUG unset (New turns stack shrinking off itself). A failed
+# run prints the head of its output.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 example=${1:?usage: gcloop.sh gc|gc_preempt [runs]}

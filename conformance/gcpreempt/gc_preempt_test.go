@@ -1,4 +1,4 @@
-package main
+package gcpreempt
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
@@ -17,6 +16,7 @@ import (
 	_ "unsafe" // go:linkname
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc_preempt/rtos"
+	"github.com/gthreadgen/gthreadgen/internal/testutil"
 )
 
 // asyncPreemptView is the generated package's switch for the collector's
@@ -38,7 +38,7 @@ func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
+	cmd := testutil.Command(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
 	cmd.Env = append(append(os.Environ(), helperEnv+"="+what), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
@@ -151,7 +151,7 @@ func TestTracebackShowsAsyncPreempt(t *testing.T) {
 			pprof.Lookup("goroutine").WriteTo(&b, 1)
 			for _, rec := range strings.Split(b.String(), "\n\n") {
 				i := strings.Index(rec, "runtime.asyncPreempt+")
-				seen = seen || i > 0 && strings.Contains(rec[:i], "rtos.preemptStub+") && strings.Contains(rec[i:], "gc_preempt.churn+")
+				seen = seen || i > 0 && strings.Contains(rec[:i], "rtos.preemptStub+") && strings.Contains(rec[i:], "gcpreempt.churn+")
 			}
 		}
 	}})
