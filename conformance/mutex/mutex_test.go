@@ -1,4 +1,4 @@
-package main
+package mutex
 
 // Tests of the immediate-ceiling mutexes in the runtime generated from
 // configs/inversion.yaml: high 3, medium 2, low 1, peer_a 1, peer_b 1;
@@ -12,19 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/inversion/rtos"
 )
-
-type errs []string
-
-func (l *errs) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-
-func (l errs) report(t *testing.T) {
-	t.Helper()
-	for _, e := range l {
-		t.Error(e)
-	}
-}
 
 // bodies gives every thread a body; missing ones return at once.
 type bodies map[rtos.ThreadID]func(rt *rtos.Runtime)
@@ -69,7 +59,7 @@ func TestCeilings(t *testing.T) {
 // Unlock restores its priority; nested locks released in any order restore
 // the highest ceiling still held.
 func TestLockRaisesUnlockRestores(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	var seen []int
 	rt := newRT(t, bodies{rtos.PeerA: func(rt *rtos.Runtime) {
 		rec := func() { seen = append(seen, prio(rt, rtos.PeerA)) }
@@ -79,7 +69,7 @@ func TestLockRaisesUnlockRestores(t *testing.T) {
 		rt.Second().Lock() // ceiling 3
 		rec()
 		if o, ok := rt.Second().Owner(); !ok || o != rtos.PeerA {
-			e.add("Owner = %v, %v", o, ok)
+			e.Add("Owner = %v, %v", o, ok)
 		}
 		rt.First().Unlock() // still holds second: stays at 3
 		rec()
@@ -89,7 +79,7 @@ func TestLockRaisesUnlockRestores(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if fmt.Sprint(seen) != "[1 1 3 3 1]" {
 		t.Errorf("priorities %v, want [1 1 3 3 1]", seen)
 	}
@@ -144,25 +134,25 @@ func TestNotUser(t *testing.T) {
 
 // TestMisuse: Unlock without holding, Lock twice, calls from outside.
 func TestMisuse(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, bodies{rtos.Low: func(rt *rtos.Runtime) {
 		if err := rt.Bus().Unlock(); !errors.Is(err, rtos.ErrNotOwner) {
-			e.add("Unlock of a free mutex = %v", err)
+			e.Add("Unlock of a free mutex = %v", err)
 		}
 		rt.Bus().Lock()
 		if err := rt.Bus().Lock(); !errors.Is(err, rtos.ErrLocked) {
-			e.add("second Lock = %v", err)
+			e.Add("second Lock = %v", err)
 		}
 		rt.Bus().Unlock()
 	}, rtos.High: func(rt *rtos.Runtime) {
 		if err := rt.Bus().Unlock(); !errors.Is(err, rtos.ErrNotOwner) {
-			e.add("Unlock by another thread = %v", err)
+			e.Add("Unlock by another thread = %v", err)
 		}
 	}})
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if err := rt.Bus().Lock(); !errors.Is(err, rtos.ErrNotInThread) {
 		t.Errorf("Lock outside a thread = %v", err)
 	}
@@ -171,38 +161,38 @@ func TestMisuse(t *testing.T) {
 // TestHolderMustNotBlock: a holder cannot sleep, wait or join: that is what
 // would let another user run and deadlock.
 func TestHolderMustNotBlock(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, bodies{rtos.Low: func(rt *rtos.Runtime) {
 		rt.Bus().Lock()
 		if err := rt.Sleep(time.Millisecond); !errors.Is(err, rtos.ErrHoldsMutex) {
-			e.add("Sleep while holding = %v", err)
+			e.Add("Sleep while holding = %v", err)
 		}
 		rt.Activate(rtos.Medium)
 		if err := rt.Join(rtos.Medium); !errors.Is(err, rtos.ErrHoldsMutex) {
-			e.add("Join while holding = %v", err)
+			e.Add("Join while holding = %v", err)
 		}
 		rt.Bus().Unlock()
 		if err := rt.Sleep(time.Millisecond); err != nil {
-			e.add("Sleep after Unlock = %v", err)
+			e.Add("Sleep after Unlock = %v", err)
 		}
 	}})
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestFinishReleases: a thread that finishes holding a mutex releases it,
 // and its next activation starts at its configured priority.
 func TestFinishReleases(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, bodies{
 		rtos.Low: func(rt *rtos.Runtime) {
 			rt.Bus().Lock()
 		},
 		rtos.High: func(rt *rtos.Runtime) {
 			if err := rt.Bus().Lock(); err != nil {
-				e.add("Lock after the holder finished: %v", err)
+				e.Add("Lock after the holder finished: %v", err)
 			}
 			rt.Bus().Unlock()
 		},
@@ -217,7 +207,7 @@ func TestFinishReleases(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestNestedAnyOrderNoDeadlock: peer_a and peer_b (equal priority) lock
@@ -226,25 +216,25 @@ func TestFinishReleases(t *testing.T) {
 // urgent threads, the first round would deadlock; with it, every round
 // completes and the sections never overlap.
 func TestNestedAnyOrderNoDeadlock(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	inside := 0
 	rounds := 0
 	peer := func(a, b func(*rtos.Runtime) *rtos.Mutex) func(rt *rtos.Runtime) {
 		return func(rt *rtos.Runtime) {
 			for range 100 {
 				if err := a(rt).Lock(); err != nil {
-					e.add("Lock: %v", err)
+					e.Add("Lock: %v", err)
 					return
 				}
 				inside++
 				rt.Yield()
 				if err := b(rt).Lock(); err != nil {
-					e.add("nested Lock: %v", err)
+					e.Add("nested Lock: %v", err)
 					return
 				}
 				rt.Yield()
 				if inside != 1 {
-					e.add("%d threads inside the critical section", inside)
+					e.Add("%d threads inside the critical section", inside)
 				}
 				inside--
 				a(rt).Unlock()
@@ -261,7 +251,7 @@ func TestNestedAnyOrderNoDeadlock(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	e.report(t)
+	e.Report(t)
 	if rounds != 200 {
 		t.Errorf("%d rounds, want 200", rounds)
 	}
@@ -298,17 +288,17 @@ func BenchmarkYield(b *testing.B) {
 func TestHolderResumesFirst(t *testing.T) {
 	for _, how := range []string{"wake-up at a Yield", "Activate"} {
 		t.Run(how, func(t *testing.T) {
-			var e errs
+			var e suite.Errors
 			var order []string
 			user := func(name string) func(rt *rtos.Runtime) {
 				return func(rt *rtos.Runtime) {
 					if err := rt.Sensors().Lock(); err != nil {
-						e.add("%s: Lock: %v", name, err)
+						e.Add("%s: Lock: %v", name, err)
 						return
 					}
 					order = append(order, name+" locks")
 					if err := rt.Sensors().Unlock(); err != nil {
-						e.add("%s: Unlock: %v", name, err)
+						e.Add("%s: Unlock: %v", name, err)
 					}
 				}
 			}
@@ -323,24 +313,24 @@ func TestHolderResumesFirst(t *testing.T) {
 				},
 				rtos.Imu: func(rt *rtos.Runtime) {
 					if err := rt.Sensors().Lock(); err != nil {
-						e.add("imu: Lock: %v", err)
+						e.Add("imu: Lock: %v", err)
 						return
 					}
 					order = append(order, "imu locks")
 					if how == "Activate" {
 						if err := rt.Activate(rtos.Watchdog); err != nil {
-							e.add("Activate: %v", err)
+							e.Add("Activate: %v", err)
 						}
 					} else {
 						for end := time.Now().Add(3 * time.Millisecond); time.Now().Before(end); {
 						}
 						if err := rt.Yield(); err != nil { // the watchdog is due: it runs
-							e.add("Yield: %v", err)
+							e.Add("Yield: %v", err)
 						}
 					}
 					order = append(order, "imu resumes")
 					if err := rt.Sensors().Unlock(); err != nil {
-						e.add("imu: Unlock: %v", err)
+						e.Add("imu: Unlock: %v", err)
 					}
 				},
 			}
@@ -352,7 +342,7 @@ func TestHolderResumesFirst(t *testing.T) {
 			if err := rt.Run(); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			e.report(t)
+			e.Report(t)
 			got := strings.Join(order, ", ")
 			if want := "imu locks, watchdog, imu resumes, baro locks, fusion locks"; got != want {
 				t.Errorf("order: %s\nwant:  %s", got, want)

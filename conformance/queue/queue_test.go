@@ -1,4 +1,4 @@
-package main
+package queue
 
 // Tests of the message queues in the runtime generated from
 // configs/pipeline.yaml: producer 2, worker 1, collector 0; jobs (4 of
@@ -12,23 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/pipeline/rtos"
 )
 
 type job = struct {
 	ID      int
 	Payload [4]int32
-}
-
-type errs []string
-
-func (l *errs) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-
-func (l errs) report(t *testing.T) {
-	t.Helper()
-	for _, e := range l {
-		t.Error(e)
-	}
 }
 
 func newRT(t testing.TB, producer, worker, collector func(rt *rtos.Runtime)) *rtos.Runtime {
@@ -50,69 +40,69 @@ func newRT(t testing.TB, producer, worker, collector func(rt *rtos.Runtime)) *rt
 // TestFIFOAndCapacity: a queue holds Cap messages, refuses one more without
 // blocking when the timeout is 0, and hands them out in order.
 func TestFIFOAndCapacity(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		q := rt.Jobs()
 		if q.Cap() != 4 || q.Len() != 0 {
-			e.add("Cap, Len = %d, %d; want 4, 0", q.Cap(), q.Len())
+			e.Add("Cap, Len = %d, %d; want 4, 0", q.Cap(), q.Len())
 		}
 		for round := range 3 { // wrap the ring around
 			for i := range 4 {
 				if err := q.Send(job{ID: round*10 + i}, 0); err != nil {
-					e.add("Send %d: %v", i, err)
+					e.Add("Send %d: %v", i, err)
 				}
 			}
 			if err := q.Send(job{ID: 99}, 0); !errors.Is(err, rtos.ErrTimeout) {
-				e.add("Send to a full queue = %v, want ErrTimeout", err)
+				e.Add("Send to a full queue = %v, want ErrTimeout", err)
 			}
 			if q.Len() != 4 {
-				e.add("Len of a full queue %d", q.Len())
+				e.Add("Len of a full queue %d", q.Len())
 			}
 			for i := range 4 {
 				j, err := q.Receive(0)
 				if err != nil || j.ID != round*10+i {
-					e.add("Receive = %v, %v; want ID %d", j.ID, err, round*10+i)
+					e.Add("Receive = %v, %v; want ID %d", j.ID, err, round*10+i)
 				}
 			}
 			if _, err := q.Receive(0); !errors.Is(err, rtos.ErrTimeout) {
-				e.add("Receive from an empty queue = %v, want ErrTimeout", err)
+				e.Add("Receive from an empty queue = %v, want ErrTimeout", err)
 			}
 		}
 	}, nil, nil)
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestTimeouts: Send on a full queue and Receive on an empty one give up
 // after their timeout.
 func TestTimeouts(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		q := rt.Jobs()
 		start := time.Now()
 		if _, err := q.Receive(10 * time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("Receive = %v, want ErrTimeout", err)
+			e.Add("Receive = %v, want ErrTimeout", err)
 		}
 		if d := time.Since(start); d < 10*time.Millisecond {
-			e.add("Receive timed out after %v", d)
+			e.Add("Receive timed out after %v", d)
 		}
 		for range 4 {
 			q.Send(job{}, 0)
 		}
 		start = time.Now()
 		if err := q.Send(job{}, 10*time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("Send = %v, want ErrTimeout", err)
+			e.Add("Send = %v, want ErrTimeout", err)
 		}
 		if d := time.Since(start); d < 10*time.Millisecond {
-			e.add("Send timed out after %v", d)
+			e.Add("Send timed out after %v", d)
 		}
 	}, nil, nil)
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestBlockingHandOver: a blocked receiver gets the message as soon as it
@@ -140,11 +130,11 @@ func TestBlockingHandOver(t *testing.T) {
 // ErrQueueClosed; Close wakes blocked receivers and senders; every Run
 // starts with the queue open and empty.
 func TestClose(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		// Blocked until the collector closes the queue.
 		if _, err := rt.Results().Receive(rtos.Forever); !errors.Is(err, rtos.ErrQueueClosed) {
-			e.add("blocked Receive at Close = %v, want ErrQueueClosed", err)
+			e.Add("blocked Receive at Close = %v, want ErrQueueClosed", err)
 		}
 	}, func(rt *rtos.Runtime) {
 		q := rt.Jobs()
@@ -153,25 +143,25 @@ func TestClose(t *testing.T) {
 		}
 		// Blocked on the full queue until the collector closes it.
 		if err := q.Send(job{ID: 2}, rtos.Forever); !errors.Is(err, rtos.ErrQueueClosed) {
-			e.add("blocked Send at Close = %v, want ErrQueueClosed", err)
+			e.Add("blocked Send at Close = %v, want ErrQueueClosed", err)
 		}
 	}, func(rt *rtos.Runtime) {
 		rt.Results().Close()
 		q := rt.Jobs()
 		q.Close()
 		if !q.Closed() {
-			e.add("Closed() = false after Close")
+			e.Add("Closed() = false after Close")
 		}
 		if err := q.Send(job{}, 0); !errors.Is(err, rtos.ErrQueueClosed) {
-			e.add("Send after Close = %v", err)
+			e.Add("Send after Close = %v", err)
 		}
 		for i := range 4 {
 			if _, err := q.Receive(0); err != nil {
-				e.add("Receive %d of what is left = %v", i, err)
+				e.Add("Receive %d of what is left = %v", i, err)
 			}
 		}
 		if _, err := q.Receive(rtos.Forever); !errors.Is(err, rtos.ErrQueueClosed) {
-			e.add("Receive from a closed, empty queue = %v", err)
+			e.Add("Receive from a closed, empty queue = %v", err)
 		}
 	})
 	for run := range 2 {
@@ -182,7 +172,7 @@ func TestClose(t *testing.T) {
 			t.Errorf("run %d: jobs not closed", run)
 		}
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestQueueDeadlock: receivers waiting forever on empty queues with no one

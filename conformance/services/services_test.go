@@ -1,4 +1,4 @@
-package main
+package services
 
 // Tests of Sleep, SleepUntil, semaphores, event flags and deadlock reports
 // in the runtime generated from configs/periodic.yaml (threads fast: 2,
@@ -13,21 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/periodic/rtos"
 )
-
-// errs collects failures inside threads, reported after Run: t.Fatal in a
-// thread would call runtime.Goexit.
-type errs []string
-
-func (l *errs) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-
-func (l errs) report(t *testing.T) {
-	t.Helper()
-	for _, e := range l {
-		t.Error(e)
-	}
-}
 
 // newRT builds a runtime from the three bodies (nil: return at once).
 func newRT(t *testing.T, fast, slow, logger func(rt *rtos.Runtime)) *rtos.Runtime {
@@ -48,19 +36,19 @@ func newRT(t *testing.T, fast, slow, logger func(rt *rtos.Runtime)) *rtos.Runtim
 
 // TestSleepDuration: Sleep lasts at least d and not much longer.
 func TestSleepDuration(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	var took time.Duration
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		start := time.Now()
 		if err := rt.Sleep(20 * time.Millisecond); err != nil {
-			e.add("Sleep: %v", err)
+			e.Add("Sleep: %v", err)
 		}
 		took = time.Since(start)
 	}, nil, nil)
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if took < 20*time.Millisecond || took > 500*time.Millisecond {
 		t.Errorf("Sleep(20ms) took %v", took)
 	}
@@ -97,19 +85,19 @@ func TestSleepIsTickless(t *testing.T) {
 // a sleeping more urgent thread runs at the first switch after its wake-up
 // time, not when they finish.
 func TestDueSleeperRunsAtNextSwitch(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	woke := false
 	var late time.Duration
 	yields := 0
 	spin := func(rt *rtos.Runtime) {
 		for deadline := time.Now().Add(2 * time.Second); !woke && time.Now().Before(deadline); yields++ {
 			if err := rt.Yield(); err != nil {
-				e.add("Yield: %v", err)
+				e.Add("Yield: %v", err)
 				return
 			}
 		}
 		if !woke {
-			e.add("the sleeper did not run within 2s of yields")
+			e.Add("the sleeper did not run within 2s of yields")
 		}
 	}
 	rt := newRT(t, func(rt *rtos.Runtime) {
@@ -121,7 +109,7 @@ func TestDueSleeperRunsAtNextSwitch(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if late < 0 || late > 50*time.Millisecond {
 		t.Errorf("the sleeper ran %v after its wake-up time", late)
 	}
@@ -190,22 +178,22 @@ func TestNotInThread(t *testing.T) {
 // TestSemaphoreTimeout: Acquire without a unit fails at once with timeout 0
 // and after the timeout otherwise.
 func TestSemaphoreTimeout(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	var took time.Duration
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		if err := rt.Ticks().Acquire(0); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("Acquire(0) = %v, want ErrTimeout", err)
+			e.Add("Acquire(0) = %v, want ErrTimeout", err)
 		}
 		start := time.Now()
 		if err := rt.Ticks().Acquire(15 * time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("Acquire(15ms) = %v, want ErrTimeout", err)
+			e.Add("Acquire(15ms) = %v, want ErrTimeout", err)
 		}
 		took = time.Since(start)
 	}, nil, nil)
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if took < 15*time.Millisecond {
 		t.Errorf("Acquire(15ms) timed out after %v", took)
 	}
@@ -214,22 +202,22 @@ func TestSemaphoreTimeout(t *testing.T) {
 // TestSemaphoreCounting: Release without waiters counts up, Acquire counts
 // down, and every Run starts again from the configured initial count.
 func TestSemaphoreCounting(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		s := rt.Ticks()
 		if s.Count() != 0 {
-			e.add("count at start %d, want the initial 0", s.Count())
+			e.Add("count at start %d, want the initial 0", s.Count())
 		}
 		for range 3 {
 			s.Release()
 		}
 		for i := range 3 {
 			if err := s.Acquire(0); err != nil {
-				e.add("Acquire %d: %v", i, err)
+				e.Add("Acquire %d: %v", i, err)
 			}
 		}
 		if err := s.Acquire(0); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("fourth Acquire = %v, want ErrTimeout", err)
+			e.Add("fourth Acquire = %v, want ErrTimeout", err)
 		}
 		s.Release()
 	}, nil, nil)
@@ -241,7 +229,7 @@ func TestSemaphoreCounting(t *testing.T) {
 			t.Errorf("run %d: count after Run %d, want 1", run, got)
 		}
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestSemaphoreWakesMostUrgent: Release hands the unit to the most urgent
@@ -298,18 +286,18 @@ func TestReleasePreempts(t *testing.T) {
 // TestEvents: Wait for any or all flags, with a timeout; Set wakes the
 // waiters it satisfies; flags reset at every Run.
 func TestEvents(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	var order []string
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		d := rt.Done()
 		if d.Flags() != 0 {
-			e.add("flags at start %#x, want 0", d.Flags())
+			e.Add("flags at start %#x, want 0", d.Flags())
 		}
 		got, err := d.Wait(0x6, false, rtos.Forever)
 		order = append(order, fmt.Sprintf("fast any %#x %v", got, err))
 		got, err = d.Wait(0x3, true, 10*time.Millisecond)
 		if !errors.Is(err, rtos.ErrTimeout) || got != 0x1 {
-			e.add("Wait all 0x3 with 0x1 set = %#x, %v; want 0x1, ErrTimeout", got, err)
+			e.Add("Wait all 0x3 with 0x1 set = %#x, %v; want 0x1, ErrTimeout", got, err)
 		}
 	}, func(rt *rtos.Runtime) {
 		d := rt.Done()
@@ -323,7 +311,7 @@ func TestEvents(t *testing.T) {
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
-	e.report(t)
+	e.Report(t)
 	if got, want := strings.Join(order, ", "), "slow sets 0x1, slow sets 0x4, fast any 0x4 <nil>, slow clears 0x4"; got != want {
 		t.Errorf("order %s,\nwant %s", got, want)
 	}
@@ -409,21 +397,21 @@ func TestErrorWhileOthersWait(t *testing.T) {
 // TestNoDeadlockWhileTimeoutPending: a thread waiting forever is not a
 // deadlock while another waits with a timeout that will let it go on.
 func TestNoDeadlockWhileTimeoutPending(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	rt := newRT(t, nil, func(rt *rtos.Runtime) {
 		if err := rt.Ticks().Acquire(rtos.Forever); err != nil {
-			e.add("slow Acquire: %v", err)
+			e.Add("slow Acquire: %v", err)
 		}
 	}, func(rt *rtos.Runtime) {
 		if _, err := rt.Done().Wait(1, true, 10*time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("logger Wait = %v, want ErrTimeout", err)
+			e.Add("logger Wait = %v, want ErrTimeout", err)
 		}
 		rt.Ticks().Release()
 	})
 	if err := rt.Run(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
-	e.report(t)
+	e.Report(t)
 }
 
 // TestSleepUntilDoesNotDrift: a periodic loop on SleepUntil with
@@ -437,14 +425,14 @@ func TestSleepUntilDoesNotDrift(t *testing.T) {
 	var tries []time.Duration
 	for range 5 {
 		var took time.Duration
-		var e errs
+		var e suite.Errors
 		rt := newRT(t, func(rt *rtos.Runtime) {
 			start := time.Now()
 			next := start
 			for range n {
 				next = next.Add(period)
 				if err := rt.SleepUntil(next); err != nil {
-					e.add("SleepUntil: %v", err)
+					e.Add("SleepUntil: %v", err)
 				}
 				for end := time.Now().Add(period / 2); time.Now().Before(end); {
 					// half a period of work
@@ -455,7 +443,7 @@ func TestSleepUntilDoesNotDrift(t *testing.T) {
 		if err := rt.Run(); err != nil {
 			t.Fatal(err)
 		}
-		e.report(t)
+		e.Report(t)
 		if want := n * period; took < want {
 			t.Fatalf("%d periods of %v took %v: SleepUntil returned early", n, period, took)
 		} else if took <= want+5*period {
@@ -470,29 +458,29 @@ func TestSleepUntilDoesNotDrift(t *testing.T) {
 // runs on, returns nil when the target finishes in time, and a timed-out
 // joiner is not woken later by the target's end.
 func TestJoinTimeout(t *testing.T) {
-	var e errs
+	var e suite.Errors
 	var order []string
 	rt := newRT(t, func(rt *rtos.Runtime) {
 		if err := rt.JoinTimeout(rtos.Slow, 0); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("JoinTimeout(0) = %v", err)
+			e.Add("JoinTimeout(0) = %v", err)
 		}
 		if err := rt.JoinTimeout(rtos.Slow, 5*time.Millisecond); !errors.Is(err, rtos.ErrTimeout) {
-			e.add("JoinTimeout(5ms) of a thread sleeping 30ms = %v", err)
+			e.Add("JoinTimeout(5ms) of a thread sleeping 30ms = %v", err)
 		}
 		order = append(order, "fast timed out")
 		// Now wait on something else: slow's end must not wake this wait.
 		if err := rt.Ticks().Acquire(rtos.Forever); err != nil {
-			e.add("Acquire: %v", err)
+			e.Add("Acquire: %v", err)
 		}
 		order = append(order, "fast acquired")
 		if err := rt.JoinTimeout(rtos.Logger, 100*time.Millisecond); err != nil {
-			e.add("JoinTimeout of a thread that ends in time = %v", err)
+			e.Add("JoinTimeout of a thread that ends in time = %v", err)
 		}
 		order = append(order, "fast joined logger")
 		// The join's deadline must be gone: nothing sets the flag, so this
 		// is a deadlock, not a time-out 100ms later.
 		_, err := rt.Done().Wait(1, true, rtos.Forever)
-		e.add("Wait(Forever) with nobody to set the flag returned: %v", err)
+		e.Add("Wait(Forever) with nobody to set the flag returned: %v", err)
 	}, func(rt *rtos.Runtime) {
 		rt.Sleep(30 * time.Millisecond)
 		order = append(order, "slow done")
@@ -507,7 +495,7 @@ func TestJoinTimeout(t *testing.T) {
 	if want := "rtos: deadlock: every live thread is blocked: fast waits on events done"; err == nil || err.Error() != want {
 		t.Errorf("Run = %v, want %s", err, want)
 	}
-	e.report(t)
+	e.Report(t)
 	want := "fast timed out, slow done, logger releases, fast acquired, logger done, fast joined logger"
 	if got := strings.Join(order, ", "); got != want {
 		t.Errorf("order %s,\nwant %s", got, want)
