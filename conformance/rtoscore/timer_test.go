@@ -1,4 +1,4 @@
-package main
+package rtoscore
 
 // Tests of the software timers in the runtime generated from
 // configs/rtos_core.yaml: tick (1 ms, periodic) and once (5 ms, one-shot),
@@ -34,7 +34,7 @@ func newTimerRT(t testing.TB, ticker, monitor func(rt *rtos.Runtime)) *rtos.Runt
 // Start; its lateness stays bounded instead of accumulating. 0.5 s here,
 // 10 s with -long (the figure docs/runtime.md gives):
 //
-//	go test -v -run TestTimerDrift -long ./generated_examples/rtos_core
+//	go test -v -run TestTimerDrift ./conformance/rtoscore -args -long
 func TestTimerDrift(t *testing.T) {
 	d := 500 * time.Millisecond
 	if *long {

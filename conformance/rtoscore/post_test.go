@@ -1,4 +1,4 @@
-package main
+package rtoscore
 
 // Tests of posting from goroutines (services.from_goroutines) in the runtime
 // generated from configs/rtos_core.yaml: worker 2, monitor 1; semaphore

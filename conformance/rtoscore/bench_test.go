@@ -1,4 +1,4 @@
-package main
+package rtoscore
 
 import (
 	"slices"
@@ -15,7 +15,7 @@ import (
 // unbuffered channel another goroutine waits on. Each item is acknowledged
 // on a channel before the next is sent, so the receiver is always waiting.
 //
-//	go test -run '^$' -bench Handoff -count 5 ./generated_examples/rtos_core
+//	go test -run '^$' -bench Handoff -count 5 ./conformance/rtoscore
 func BenchmarkHandoff(b *testing.B) {
 	base := time.Now()
 	stamp := func() int { return int(time.Since(base)) }

@@ -1,4 +1,4 @@
-package main
+package rtoscore
 
 // Tests of the idle hook (services.idle_hook) and the thread-local slots
 // (services.thread_local: struct{ Items, Sum int }) in the runtime

@@ -1,4 +1,4 @@
-package main
+package rtoscore
 
 // Tests of Suspend, Resume and SetPriority (scheduler.suspend and
 // scheduler.set_priority) in the runtime generated from
