@@ -1,4 +1,4 @@
-package main
+package tracing
 
 import (
 	"testing"
@@ -8,8 +8,9 @@ import (
 
 // BenchmarkYield: bench_a and bench_b yield to each other b.N times in all
 // with the switch recorder on (trace: {events: 4096}): one op is one
-// switch, each recorded. Compare with BenchmarkYield/threads=2 of the max
-// example, which has no recorder (docs/benchmarks.md).
+// switch, each recorded. Compare with BenchmarkYield/threads=2 of
+// conformance/core (the max config), which has no recorder
+// (docs/benchmarks.md).
 func BenchmarkYield(b *testing.B) {
 	n := b.N
 	body := func(rt *rtos.Runtime) {
