@@ -1,4 +1,4 @@
-package main
+package stackoverflow
 
 import (
 	"runtime/debug"
