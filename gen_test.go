@@ -324,28 +324,6 @@ func TestExampleTestsEmulated(t *testing.T) {
 			})
 		}
 	}
-	// Until every example's tests have moved to conformance/.
-	for _, ex := range examples(t) {
-		dir := filepath.Dir(ex.pkgDir)
-		if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) == 0 {
-			continue
-		}
-		for _, arch := range archs(t, ex) {
-			if arch == runtime.GOARCH {
-				continue
-			}
-			t.Run(ex.name+"/"+arch, func(t *testing.T) {
-				emu := testutil.Emulator(t, arch)
-				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(dir))
-				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, testutil.EmulatorEnv+"="+emu)
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("GOARCH=%s go test -exec %s: %v\n%s", arch, emu, err, out)
-				}
-				t.Logf("GOARCH=%s go test -exec %s: %s", arch, emu, bytes.TrimSpace(out))
-			})
-		}
-	}
 }
 
 func TestMain(m *testing.M) {
@@ -516,16 +494,27 @@ func TestSchemaArch(t *testing.T) {
 }
 
 // TestExampleReadmes: every example is a demo a user can read: a README
-// that says what it shows and how to run it.
+// that says what it shows, how to run it and which packages of the
+// conformance suite test its generated package; the tests themselves are in
+// conformance/, none in the example's directory.
 func TestExampleReadmes(t *testing.T) {
+	testedBy := map[string][]string{} // example name -> conformance packages
+	for _, cp := range conformancePackages(t) {
+		for _, ex := range cp.examples {
+			testedBy[ex.name] = append(testedBy[ex.name], cp.dir)
+		}
+	}
 	for _, ex := range examples(t) {
 		dir := filepath.Dir(ex.pkgDir)
+		if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) > 0 {
+			t.Errorf("%s: tests in an example's directory (%s); they belong in conformance/", ex.name, strings.Join(tests, ", "))
+		}
 		data, err := os.ReadFile(filepath.Join(dir, "README.md"))
 		if err != nil {
 			t.Errorf("%s: %v", ex.name, err)
 			continue
 		}
-		for _, want := range []string{"# " + ex.name + ": ", "go run ./" + filepath.ToSlash(dir), ex.config} {
+		for _, want := range append([]string{"# " + ex.name + ": ", "go run ./" + filepath.ToSlash(dir), ex.config}, testedBy[ex.name]...) {
 			if !strings.Contains(string(data), want) {
 				t.Errorf("%s/README.md does not contain %q", dir, want)
 			}
