@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,8 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestVet runs go vet (asmdecl and framepointer included) on every generated
-// package for every architecture its config lists.
+// package for every architecture its config lists, and on every package of
+// the conformance suite for every architecture it is run for.
 func TestVet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go vet")
@@ -154,9 +156,20 @@ func TestVet(t *testing.T) {
 	for _, ex := range examples(t) {
 		for _, arch := range archs(t, ex) {
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
-				// The example's program and tests too, so that CI needs no
+				// The example's program too, so that CI needs no
 				// per-architecture list of what to vet.
 				cmd := exec.Command("go", "vet", "./"+filepath.ToSlash(filepath.Dir(ex.pkgDir))+"/...")
+				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("go vet: %v\n%s", err, out)
+				}
+			})
+		}
+	}
+	for _, cp := range conformancePackages(t) {
+		for _, arch := range cp.archs {
+			t.Run(cp.dir+"/"+arch, func(t *testing.T) {
+				cmd := exec.Command("go", "vet", "./"+cp.dir)
 				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Errorf("go vet: %v\n%s", err, out)
@@ -224,29 +237,84 @@ func TestExamplesRun(t *testing.T) {
 	}
 }
 
-// TestExampleTestsEmulated runs the tests of every example that has some
-// (generated_examples/max/runtime_test.go above all) under qemu-user, for
-// every architecture other than the host's that its config lists: GOARCH=X
-// go test -exec qemu-X. Natively, go test ./... runs them.
+// A conformancePackage is a package of the conformance suite
+// (conformance/...) with tests, and the examples whose generated packages its
+// test binary links.
+type conformancePackage struct {
+	dir      string    // "conformance/core"
+	examples []example // the examples whose generated package the tests link
+	archs    []string  // the architectures the configs of all of them list
+}
+
+// conformancePackages lists the packages of the conformance suite that have
+// tests, each with the examples whose generated packages its test binary
+// links, directly or through a helper (go list -test -deps: the imports
+// decide, so the list cannot go stale), and the architectures it is run
+// for: those its configs list. A package must test at least one generated
+// package, and all that it links must be generated for the same
+// architectures, so that it runs for every architecture of each config.
+func conformancePackages(t *testing.T) []conformancePackage {
+	t.Helper()
+	const module = "github.com/gthreadgen/gthreadgen"
+	byPath := map[string]example{}
+	for _, ex := range examples(t) {
+		byPath[module+"/"+filepath.ToSlash(ex.pkgDir)] = ex
+	}
+	out, err := exec.Command("go", "list", "-test", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./conformance/...").Output()
+	if err != nil {
+		t.Fatalf("go list -test ./conformance/...: %v", err)
+	}
+	var pkgs []conformancePackage
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		testMain, ok := strings.CutSuffix(fields[0], ".test")
+		if !ok {
+			continue // a package, or its variant compiled for its tests
+		}
+		cp := conformancePackage{dir: strings.TrimPrefix(testMain, module+"/")}
+		for _, dep := range fields[1:] {
+			if ex, ok := byPath[dep]; ok {
+				cp.examples = append(cp.examples, ex)
+			}
+		}
+		if len(cp.examples) == 0 {
+			t.Errorf("%s tests no generated package of generated_examples/", cp.dir)
+			continue
+		}
+		cp.archs = archs(t, cp.examples[0])
+		for _, ex := range cp.examples[1:] {
+			if a := archs(t, ex); !slices.Equal(a, cp.archs) {
+				t.Errorf("%s links %s (%s) and %s (%s): split it so that each package runs for every architecture of its configs",
+					cp.dir, cp.examples[0].pkgDir, strings.Join(cp.archs, ", "), ex.pkgDir, strings.Join(a, ", "))
+			}
+		}
+		pkgs = append(pkgs, cp)
+	}
+	if len(pkgs) == 0 {
+		t.Fatal("no package of the conformance suite has tests")
+	}
+	return pkgs
+}
+
+// TestExampleTestsEmulated runs every package of the conformance suite
+// (conformance/core above all) under qemu-user, for every architecture other
+// than the host's that the configs of the generated packages it tests list:
+// GOARCH=X go test -exec qemu-X. Natively, go test ./... runs them.
 func TestExampleTestsEmulated(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the example tests under qemu-user")
+		t.Skip("builds and runs the conformance suite under qemu-user")
 	}
 	if runtime.GOOS != "linux" {
 		t.Skip("the generated runtimes are for linux")
 	}
-	for _, ex := range examples(t) {
-		dir := filepath.Dir(ex.pkgDir)
-		if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) == 0 {
-			continue
-		}
-		for _, arch := range archs(t, ex) {
+	for _, cp := range conformancePackages(t) {
+		for _, arch := range cp.archs {
 			if arch == runtime.GOARCH {
 				continue
 			}
-			t.Run(ex.name+"/"+arch, func(t *testing.T) {
+			t.Run(strings.TrimPrefix(cp.dir, "conformance/")+"/"+arch, func(t *testing.T) {
 				emu := testutil.Emulator(t, arch)
-				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+filepath.ToSlash(dir))
+				cmd := exec.Command("go", "test", "-count=1", "-exec", emu, "./"+cp.dir)
 				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, testutil.EmulatorEnv+"="+emu)
 				out, err := cmd.CombinedOutput()
 				if err != nil {
@@ -426,16 +494,27 @@ func TestSchemaArch(t *testing.T) {
 }
 
 // TestExampleReadmes: every example is a demo a user can read: a README
-// that says what it shows and how to run it.
+// that says what it shows, how to run it and which packages of the
+// conformance suite test its generated package; the tests themselves are in
+// conformance/, none in the example's directory.
 func TestExampleReadmes(t *testing.T) {
+	testedBy := map[string][]string{} // example name -> conformance packages
+	for _, cp := range conformancePackages(t) {
+		for _, ex := range cp.examples {
+			testedBy[ex.name] = append(testedBy[ex.name], cp.dir)
+		}
+	}
 	for _, ex := range examples(t) {
 		dir := filepath.Dir(ex.pkgDir)
+		if tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go")); len(tests) > 0 {
+			t.Errorf("%s: tests in an example's directory (%s); they belong in conformance/", ex.name, strings.Join(tests, ", "))
+		}
 		data, err := os.ReadFile(filepath.Join(dir, "README.md"))
 		if err != nil {
 			t.Errorf("%s: %v", ex.name, err)
 			continue
 		}
-		for _, want := range []string{"# " + ex.name + ": ", "go run ./" + filepath.ToSlash(dir), ex.config} {
+		for _, want := range append([]string{"# " + ex.name + ": ", "go run ./" + filepath.ToSlash(dir), ex.config}, testedBy[ex.name]...) {
 			if !strings.Contains(string(data), want) {
 				t.Errorf("%s/README.md does not contain %q", dir, want)
 			}

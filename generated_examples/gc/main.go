@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc/rtos"
-	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
+	"github.com/gthreadgen/gthreadgen/internal/gcstress"
 )
 
 const rounds = 2000

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/gc_preempt/rtos"
-	"github.com/gthreadgen/gthreadgen/generated_examples/internal/gcstress"
+	"github.com/gthreadgen/gthreadgen/internal/gcstress"
 )
 
 func main() {
@@ -38,35 +38,27 @@ func main() {
 
 type runOptions struct {
 	minGCs, minPreemptions, minWakes int64
-	observe                          func(stop <-chan struct{}) // optional: runs beside the threads
 }
 
 type runResult struct {
 	lines            []string
 	failed           bool
 	gcs, preemptions int64
-	rounds, churns   int64
-	wakes            int64
 }
 
 // run runs the spinners and the sleeper until the collector, the timer and
 // the sleeper have each done at least what opt asks.
 func run(opt runOptions) (runResult, error) {
 	var (
-		stop          atomic.Bool
-		gcs           atomic.Int64
-		rounds, spins atomic.Int64
-		res           runResult
-		mu            sync.Mutex
+		stop atomic.Bool
+		gcs  atomic.Int64
+		res  runResult
+		mu   sync.Mutex
 	)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go gcstress.Pressure(done, &wg, &gcs)
-	if opt.observe != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); opt.observe(done) }()
-	}
 	lines := make([]string, rtos.NumThreads)
 	fail := func(self rtos.ThreadID, err error) {
 		mu.Lock()
@@ -77,13 +69,11 @@ func run(opt runOptions) (runResult, error) {
 	}
 	spinner := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
-		n, err := gcstress.Body(int(self), 0, func() {
+		_, err := gcstress.Body(int(self), 0, func() {
 			if err := churn(int(self)); err != nil {
 				fail(self, err)
 			}
-			spins.Add(1)
 		}, &stop)
-		rounds.Add(int64(n))
 		if err != nil {
 			fail(self, err)
 		} else if lines[self] == "" {
@@ -120,7 +110,6 @@ func run(opt runOptions) (runResult, error) {
 	res.lines = lines
 	res.gcs = gcs.Load() - base
 	res.preemptions = int64(rt.Stats().Preemptions)
-	res.rounds, res.churns, res.wakes = rounds.Load(), spins.Load(), wakes
 	return res, nil
 }
 

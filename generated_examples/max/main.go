@@ -26,8 +26,7 @@ func main() {
 	}
 }
 
-// run prints the report to w; runtime_test.go compares it with
-// expected_output.txt.
+// run prints the report to w: what expected_output.txt holds.
 func run(w io.Writer) error {
 	var (
 		turns      [rtos.NumThreads]int

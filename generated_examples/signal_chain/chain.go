@@ -83,7 +83,7 @@ func (r *run) alternations(d time.Duration) int64 {
 	return r.turns.Load() - before
 }
 
-// window is how long the program and the tests watch a Run alternate; with
+// window is how long the program watches a Run alternate; with
 // 10 ms slices (rtos) that is about 20 turns, with 2 ms (twin) about 100.
 const window = 200 * time.Millisecond
 

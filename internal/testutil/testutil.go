@@ -1,19 +1,36 @@
 // Package testutil holds what the repository's tests share: running binaries
-// of the other architectures gthreadgen emits under qemu-user.
+// of the other architectures gthreadgen emits under qemu-user, from the
+// suite (Emulator) and from a test binary running under it (Command).
 package testutil
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 )
 
 // EmulatorEnv names the environment variable that carries the command
 // running a binary of a foreign architecture; the stack_overflow example and
-// the max tests re-execute themselves through it.
+// the conformance tests (through Command) re-execute themselves through it.
 const EmulatorEnv = "GTHREADGEN_EMULATOR"
+
+// Command runs exe, a binary of the architecture this process runs as (its
+// own test binary, os.Args[0], or one built for runtime.GOARCH), with args.
+// Under qemu-user (go test -exec qemu-aarch64) such a binary is one of
+// another architecture that the kernel cannot run without binfmt_misc, so
+// the command named by $GTHREADGEN_EMULATOR (for example "qemu-aarch64"),
+// when set, runs it.
+func Command(ctx context.Context, exe string, args ...string) *exec.Cmd {
+	if emu := strings.Fields(os.Getenv(EmulatorEnv)); len(emu) > 0 {
+		return exec.CommandContext(ctx, emu[0], slices.Concat(emu[1:], []string{exe}, args)...)
+	}
+	return exec.CommandContext(ctx, exe, args...)
+}
 
 // qemuUser names the qemu-user binary for each GOARCH gthreadgen emits.
 var qemuUser = map[string]string{"amd64": "qemu-x86_64", "arm64": "qemu-aarch64", "riscv64": "qemu-riscv64"}
