@@ -46,9 +46,9 @@ import (
 var asyncPreemptRet uintptr
 
 // asyncPreemptView makes preemptStub show asyncPreemptRet. Only the
-// negative control of the example's tests clears it: the collector then
-// takes the trampoline for an ordinary frame without pointers and the
-// interrupted frame for one stopped at a call.
+// negative control of the conformance tests (TestNegativeControl) clears it:
+// the collector then takes the trampoline for an ordinary frame without
+// pointers and the interrupted frame for one stopped at a call.
 var asyncPreemptView = true
 
 // The pclntab layout (pclnMagic, pclnHeaderSize, funcHeaderSize,
