@@ -86,26 +86,32 @@ func packageName(t *testing.T, files []emit.File) string {
 func TestGolden(t *testing.T) {
 	for _, ex := range examples(t) {
 		t.Run(ex.name, func(t *testing.T) {
-			files := generate(t, ex.config)
-			changes, err := cli.Plan(ex.pkgDir, files)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *update {
-				if err := cli.Apply(ex.pkgDir, changes); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			for _, c := range changes {
-				if c.Data == nil {
-					t.Errorf("%s: left over from an earlier generation (go test -run TestGolden -update)", c.Name)
-					continue
-				}
-				old, _ := os.ReadFile(filepath.Join(ex.pkgDir, c.Name))
-				t.Errorf("%s is %s (go test -run TestGolden -update):\n%s", c.Name, c.Why, cmp.Diff(string(old), string(c.Data)))
-			}
+			golden(t, ex.pkgDir, generate(t, ex.config), "TestGolden")
 		})
+	}
+}
+
+// golden compares dir with the files the generator writes there, or with
+// -update writes them; test names the test that rewrites them.
+func golden(t *testing.T, dir string, files []emit.File, test string) {
+	t.Helper()
+	changes, err := cli.Plan(dir, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := cli.Apply(dir, changes); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, c := range changes {
+		if c.Data == nil {
+			t.Errorf("%s: left over from an earlier generation (go test -run %s -update)", c.Name, test)
+			continue
+		}
+		old, _ := os.ReadFile(filepath.Join(dir, c.Name))
+		t.Errorf("%s is %s (go test -run %s -update):\n%s", c.Name, c.Why, test, cmp.Diff(string(old), string(c.Data)))
 	}
 }
 

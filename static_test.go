@@ -1,14 +1,10 @@
 package gthreadgen_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/gthreadgen/gthreadgen/internal/cli"
 	"github.com/gthreadgen/gthreadgen/internal/emit"
 	"github.com/gthreadgen/gthreadgen/templates"
 )
@@ -31,22 +27,5 @@ func TestStaticPackage(t *testing.T) {
 	if len(rest) == 0 {
 		t.Fatal("static.yaml generates nothing but the static files")
 	}
-	changes, err := cli.Plan(dir, rest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := cli.Apply(dir, changes); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	for _, c := range changes {
-		if c.Data == nil {
-			t.Errorf("%s: left over from an earlier generation (go test -run TestStaticPackage -update)", c.Name)
-			continue
-		}
-		old, _ := os.ReadFile(filepath.Join(dir, c.Name))
-		t.Errorf("%s is %s (go test -run TestStaticPackage -update):\n%s", c.Name, c.Why, cmp.Diff(string(old), string(c.Data)))
-	}
+	golden(t, dir, rest, "TestStaticPackage")
 }

@@ -182,9 +182,10 @@ func TestLocalsOnOwnStacks(t *testing.T) {
 	}
 }
 
-// TestNoGoroutinePerThread: the number of goroutines seen inside the threads is
-// the number before Run, whether 2 or 32 threads run: all threads share the
-// goroutine that called Run.
+// TestNoGoroutinePerThread: the threads see no more goroutines than there
+// were before Run, whether 2 or 32 threads run: all threads share the
+// goroutine that called Run. (Fewer is no fault: a goroutine New started to
+// probe the runtime may end during Run on a slow machine, under qemu.)
 func TestNoGoroutinePerThread(t *testing.T) {
 	for _, n := range []int{2, rtos.NumThreads} {
 		var seen [rtos.NumThreads]int
@@ -199,7 +200,7 @@ func TestNoGoroutinePerThread(t *testing.T) {
 			t.Fatalf("%d threads: Run: %v", n, err)
 		}
 		for i := 0; i < n; i++ {
-			if seen[i] != before {
+			if seen[i] > before {
 				t.Errorf("%d threads: thread %s saw %d goroutines, %d before Run", n, rtos.ThreadID(i), seen[i], before)
 			}
 		}

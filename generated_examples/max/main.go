@@ -80,11 +80,13 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "every stack within its %d KiB: ok\n", st.Threads[0].StackSize/1024)
 
 	for i, n := range goroutines {
-		if n != before {
+		// More would be a goroutine per thread; fewer is a goroutine New
+		// started to probe the runtime that ended late (slow machines, qemu).
+		if n > before {
 			return fmt.Errorf("thread %s saw %d goroutines during Run, %d before", rtos.ThreadID(i), n, before)
 		}
 	}
-	fmt.Fprintln(w, "goroutines during Run: same as before (1 runner)")
+	fmt.Fprintln(w, "goroutines during Run: none added (1 runner)")
 	return nil
 }
 
