@@ -111,10 +111,7 @@ func Files(m *model.Model) ([]File, error) {
 	addJen := func(name string, f *jen.File) error {
 		var b bytes.Buffer
 		err := f.Render(&b)
-		// jennifer prints header comments on consecutive lines; a blank line
-		// after the "Code generated" line sets the constraint apart.
-		data := bytes.Replace(b.Bytes(), []byte(header+"\n//go:build"), []byte(header+"\n\n//go:build"), 1)
-		return add(name, data, err)
+		return add(name, b.Bytes(), err)
 	}
 	on, off := race(m, header)
 	if m.Features.Services {
@@ -140,12 +137,12 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, err
 		}
 	}
-	envelope := header + "\n\n//go:build " + targets(m)
+	top := fileTop(header, targets(m))
 	for _, rf := range runtimeFiles {
 		if !rf.when(m.Features) {
 			continue
 		}
-		data, err := templates.Render(rf.source, envelope, m.Package, m.Features)
+		data, err := templates.Render(rf.source, top, m.Package, m.Features)
 		if err := add(strings.TrimSuffix(rf.source, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
@@ -157,7 +154,7 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
 		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, Posts: m.Features.Posts, GC: m.Features.GCCollect})
-		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
+		asm, err := asmgen.File(a, top)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
 		}
@@ -177,11 +174,16 @@ func newFile(m *model.Model, header string, and ...string) *jen.File {
 	return newFileFor(m, header, strings.Join(append(and, targets(m)), " && "))
 }
 
+// fileTop is how every generated file begins, Go or assembly: the "Code
+// generated" line, a blank line, the build constraint.
+func fileTop(header, constraint string) string {
+	return header + "\n\n//go:build " + constraint
+}
+
 // newFileFor starts a Go file built under the given constraint.
 func newFileFor(m *model.Model, header, constraint string) *jen.File {
 	f := jen.NewFile(m.Package)
-	f.HeaderComment(header)
-	f.HeaderComment("//go:build " + constraint)
+	f.HeaderComment(fileTop(header, constraint)) // starts with "//": jennifer prints it as it is
 	return f
 }
 
