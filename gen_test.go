@@ -164,24 +164,28 @@ func TestVet(t *testing.T) {
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
 				// The example's program too, so that CI needs no
 				// per-architecture list of what to vet.
-				cmd := exec.Command("go", "vet", "./"+filepath.ToSlash(filepath.Dir(ex.pkgDir))+"/...")
-				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("go vet: %v\n%s", err, out)
-				}
+				vet(t, arch, "./"+filepath.ToSlash(filepath.Dir(ex.pkgDir))+"/...")
 			})
 		}
 	}
 	for _, cp := range conformancePackages(t) {
 		for _, arch := range cp.archs {
-			t.Run(cp.dir+"/"+arch, func(t *testing.T) {
-				cmd := exec.Command("go", "vet", "./"+cp.dir)
-				cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("go vet: %v\n%s", err, out)
-				}
-			})
+			t.Run(cp.dir+"/"+arch, func(t *testing.T) { vet(t, arch, "./"+cp.dir) })
 		}
+	}
+	// The static runtime files, where they are written: with the rest
+	// TestStaticPackage keeps fresh, templates/static compiles (linux/amd64,
+	// the one target of static.yaml).
+	t.Run("templates/static", func(t *testing.T) { vet(t, "amd64", "./templates/static") })
+}
+
+// vet runs go vet on the packages pattern names, for linux/arch.
+func vet(t *testing.T, arch, pattern string) {
+	t.Helper()
+	cmd := exec.Command("go", "vet", pattern)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go vet %s (GOARCH=%s): %v\n%s", pattern, arch, err, out)
 	}
 }
 
