@@ -115,6 +115,20 @@ services:
 			`rtos.yaml:10:14: services.events[0].name: name "runtime" becomes the Go identifier Runtime, which the generated API already declares; pick another name`,
 			`rtos.yaml:11:14: services.events[1].name: name "ev" gives the Go identifier Ev, already used by services.mutexes[0] (line 13)`,
 			`rtos.yaml:11:27: services.events[1].initial: must be an integer from 0 to 4294967295, got 4294967296`}},
+		{"service names that are not strings", `package: x
+threads: [{name: a}]
+services:
+  semaphores: [{name: 3}]
+  mutexes: [{name: [m], users: [a]}]
+  queues: [{name: {q: 1}, capacity: 1, type: int}]
+  events: [{name: true}]
+  timers: [{name: 1.5, period: 1ms, thread: a}]
+`, nil, []string{
+			`rtos.yaml:4:23: services.semaphores[0].name: must be a semaphore name such as slots, got 3`,
+			`rtos.yaml:5:20: services.mutexes[0].name: must be a mutex name such as bus, got a list`,
+			`rtos.yaml:6:19: services.queues[0].name: must be a queue name such as jobs, got a mapping`,
+			`rtos.yaml:7:19: services.events[0].name: must be an events name such as alarms, got true`,
+			`rtos.yaml:8:19: services.timers[0].name: must be a timer name such as tick, got 1.5`}},
 		{"mutex users", `package: x
 threads: [{name: ping}, {name: pong}]
 services:
