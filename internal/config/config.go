@@ -640,7 +640,8 @@ func (p *parser) stack(cfg *Config, top fields) {
 	}
 	if n, at := f.get("guard"); n != nil {
 		// A number is a size; anything else (yes, "maybe") was meant as a boolean.
-		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
+		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float" ||
+			n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
 			if v, ok := p.guard(n, at); ok {
 				cfg.Guard, cfg.GuardSize = true, v
 			}
@@ -652,13 +653,18 @@ func (p *parser) stack(cfg *Config, top fields) {
 
 // guard decodes a guard size and checks it against GuardAlign and MaxGuard.
 func (p *parser) guard(n *yaml.Node, at string) (uint64, bool) {
+	want := fmt.Sprintf("true, false or a size from %s to %s that is a multiple of %s",
+		FormatSize(GuardAlign), FormatSize(MaxGuard), FormatSize(GuardAlign))
+	if n.Tag == "!!float" { // 1.5, .inf, or an integer too large for YAML's !!int
+		p.errorf(n, at, "must be %s, got %s", want, describe(n))
+		return 0, false
+	}
 	v, ok := p.bytes(n, at)
 	if !ok {
 		return 0, false
 	}
 	if v == 0 || v%GuardAlign != 0 || v > MaxGuard {
-		p.errorf(n, at, "must be true, false or a size from %s to %s that is a multiple of %s, got %s",
-			FormatSize(GuardAlign), FormatSize(MaxGuard), FormatSize(GuardAlign), FormatSize(v))
+		p.errorf(n, at, "must be %s, got %s", want, FormatSize(v))
 		return 0, false
 	}
 	return v, true

@@ -274,6 +274,10 @@ var errorTests = []struct {
 		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 2 MiB"}},
 	{"guard zero", "package: x\nthreads: [{name: a}]\nstack: {guard: 0}\n", nil, []string{
 		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 0 B"}},
+	{"guard not a whole number", "package: x\nthreads: [{name: a}]\nstack: {guard: 1.5}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 1.5"}},
+	{"guard beyond YAML integers", "package: x\nthreads: [{name: a}]\nstack: {guard: 99999999999999999999999}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 99999999999999999999999"}},
 	{"guard unit", "package: x\nthreads: [{name: a}]\nstack: {guard: 16KB}\n", nil, []string{
 		`rtos.yaml:3:16: stack.guard: unknown unit "KB" in "16KB" (use B, KiB or MiB)`}},
 	{"tags", "package: !!binary eHl6\nthreads:\n  - {name: !custom a, stack: !!float 8192}\n", nil, []string{
