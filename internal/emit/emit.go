@@ -111,10 +111,7 @@ func Files(m *model.Model) ([]File, error) {
 	addJen := func(name string, f *jen.File) error {
 		var b bytes.Buffer
 		err := f.Render(&b)
-		// jennifer prints header comments on consecutive lines; a blank line
-		// after the "Code generated" line sets the constraint apart.
-		data := bytes.Replace(b.Bytes(), []byte(header+"\n//go:build"), []byte(header+"\n\n//go:build"), 1)
-		return add(name, data, err)
+		return add(name, b.Bytes(), err)
 	}
 	on, off := race(m, header)
 	if m.Features.Services {
@@ -140,12 +137,12 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, err
 		}
 	}
-	envelope := header + "\n\n//go:build " + targets(m)
+	top := preamble(header, targets(m))
 	for _, rf := range runtimeFiles {
 		if !rf.when(m.Features) {
 			continue
 		}
-		data, err := templates.Render(rf.source, envelope, m.Package, m.Features)
+		data, err := templates.Render(rf.source, top, m.Package, m.Features)
 		if err := add(strings.TrimSuffix(rf.source, ".tmpl"), data, err); err != nil {
 			return nil, err
 		}
@@ -157,7 +154,7 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, fmt.Errorf("emit: no switcher for %s", goarch)
 		}
 		a := newArch(asmgen.Options{Preempt: m.Features.Preempt, Services: m.Features.Services, Posts: m.Features.Posts, GC: m.Features.GCCollect})
-		asm, err := asmgen.File(a, header+"\n\n//go:build "+targets(m))
+		asm, err := asmgen.File(a, top)
 		if err := add("switch_"+goarch+".s", asm, err); err != nil {
 			return nil, err
 		}
@@ -180,9 +177,15 @@ func newFile(m *model.Model, header string, and ...string) *jen.File {
 // newFileFor starts a Go file built under the given constraint.
 func newFileFor(m *model.Model, header, constraint string) *jen.File {
 	f := jen.NewFile(m.Package)
-	f.HeaderComment(header)
-	f.HeaderComment("//go:build " + constraint)
+	// jennifer writes a header comment that starts with // as it is.
+	f.HeaderComment(preamble(header, constraint))
 	return f
+}
+
+// preamble is how every generated file begins: the header line, a blank
+// line, then the build constraint.
+func preamble(header, constraint string) string {
+	return header + "\n\n//go:build " + constraint
 }
 
 // targets is the build constraint of the targets the package is generated
