@@ -195,7 +195,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		if n, at := v.get("thread"); n == nil {
 			p.add(pos, at, "is required: the thread that runs the callback, in ServeTimers")
-		} else if t, ok := p.str(resolve(n), at, "a thread name"); ok {
+		} else if t, ok := p.str(n, at, "a thread name"); ok {
 			p.isThread(cfg, n, at, t)
 			tm.Thread = t
 		}
@@ -215,9 +215,9 @@ func (p *parser) services(cfg *Config, top fields) {
 			}
 		}
 	}
-	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 || s.IdleHook || s.ThreadLocal != "" {
-		s.Sleep = true
-	}
+	// Any object, the idle hook and thread-local slots come with the
+	// services' core, Sleep and SleepUntil.
+	s.Sleep = s.Any() || s.IdleHook || s.ThreadLocal != ""
 	if n, at := f.get("from_goroutines"); n != nil {
 		if v, ok := p.boolean(n, at); ok && v {
 			if len(s.Semaphores)+len(s.Queues)+len(s.Events) == 0 {
