@@ -19,11 +19,14 @@ var testOpts = Options{
 	Reserved:       []string{"Runtime", "New", "ThreadID"},
 }
 
-var goodTests = []struct {
+// goodTest is a config that parses, and what it parses to.
+type goodTest struct {
 	name string
 	in   string
 	want *Config
-}{
+}
+
+var goodTests = []goodTest{
 	{
 		name: "minimal",
 		in: `package: rtos
@@ -134,14 +137,7 @@ scheduler: {time_slice: "0"}
 			},
 		},
 	},
-}
-
-func init() {
-	goodTests = append(goodTests, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	{
 		name: "guard size",
 		in:   "package: x\nstack: {guard: 16KiB}\nthreads: [{name: a}]\n",
 		want: &Config{
@@ -149,11 +145,8 @@ func init() {
 			StackDefault: DefaultStack, Guard: true, GuardSize: 16 << 10,
 			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
-	}, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	},
+	{
 		name: "largest guard, in bytes",
 		in:   "package: x\nstack: {guard: 1048576}\nthreads: [{name: a}]\n",
 		want: &Config{
@@ -161,7 +154,7 @@ func init() {
 			StackDefault: DefaultStack, Guard: true, GuardSize: 1 << 20,
 			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
-	})
+	},
 }
 
 func TestParseGood(t *testing.T) {
@@ -184,12 +177,15 @@ func TestParseGood(t *testing.T) {
 // threadsOK completes a config that only tests something else.
 const threadsOK = "threads: [{name: a}]\n"
 
-var errorTests = []struct {
+// errorTest is a config with errors, and every message Parse gives for it.
+type errorTest struct {
 	name string
 	in   string
 	opt  *Options // testOpts if nil
 	want []string
-}{
+}
+
+var errorTests = []errorTest{
 	// Whole-document problems.
 	{"empty", "", nil, []string{
 		"rtos.yaml:1:1: the config must be a YAML mapping with at least package and threads, got an empty document"}},

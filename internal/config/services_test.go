@@ -12,11 +12,7 @@ import (
 // The services cases join goodTests and errorTests in init, so that they
 // also seed FuzzParse.
 func init() {
-	goodTests = append(goodTests, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	goodTests = append(goodTests, goodTest{
 		name: "services",
 		in: `package: rtos
 threads:
@@ -50,11 +46,7 @@ services:
 				Events:     []Event{{"alarms", "Alarms", 0xff}},
 			},
 		},
-	}, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	}, goodTest{
 		name: "sleep only",
 		in:   "package: rtos\nthreads: [{name: a}]\nservices: {sleep: true}\n",
 		want: &Config{
@@ -63,12 +55,7 @@ services:
 			Services: Services{Sleep: true},
 		},
 	})
-	errorTests = append(errorTests, []struct {
-		name string
-		in   string
-		opt  *Options
-		want []string
-	}{
+	errorTests = append(errorTests, []errorTest{
 		{"services section", "package: x\n" + threadsOK + "services: {sleep: maybe, semaphore: []}\n", nil, []string{
 			`rtos.yaml:3:19: services.sleep: must be true or false, got "maybe"`,
 			`rtos.yaml:3:26: services.semaphore: unknown field "semaphore"; did you mean "semaphores"?`}},
