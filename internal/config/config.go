@@ -10,6 +10,8 @@
 //	                      #   pause: it is paused during Run (the fastest switch)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
+//	  suspend: false      # optional; Suspend and Resume of threads
+//	  set_priority: false # optional; SetPriority at run time
 //	stack:
 //	  default: 64KiB      # optional size; default 64 KiB
 //	  guard: true         # optional; true (default): a PROT_NONE guard page below each
@@ -24,6 +26,11 @@
 //	                      #   4096), or 0: the per-thread time accounting without the recorder
 //	services:             # optional; absent: no service code is generated
 //	  sleep: true         # optional; Sleep and SleepUntil (implied by any service below)
+//	  from_goroutines: false # optional; Post methods of semaphores, queues and events
+//	                      #   for any goroutine (needs one of them)
+//	  idle_hook: false    # optional; SetIdleHook
+//	  thread_local: int   # optional; the type of every thread's slot (Local), as for
+//	                      #   a queue, at most MaxLocalSize bytes
 //	  semaphores:         # counting semaphores
 //	    - name: slots     # service names follow the thread name rules
 //	      initial: 2      # optional; 0 (default) to MaxCount
@@ -37,6 +44,11 @@
 //	  events:             # 32 event flags each
 //	    - name: alarms
 //	      initial: 0      # optional; the flags set at Run, 0 to 2^32-1
+//	  timers:             # software timers, served by ServeTimers
+//	    - name: tick
+//	      period: 10ms    # required; MinPeriod to MaxPeriod
+//	      one_shot: false # optional; default false: periodic
+//	      thread: ping    # required; the thread whose ServeTimers runs its callback
 //
 // A size is a YAML integer (bytes) or a string such as "16KiB" or "16 KiB"
 // with the unit B, KiB or MiB. Every stack size must be a multiple of
