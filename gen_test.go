@@ -34,9 +34,10 @@ var update = flag.Bool("update", false, "rewrite generated_examples from configs
 // the generated package in a subdirectory named after the package, a program
 // (main.go) that runs it, and the program's expected output.
 type example struct {
-	name   string // "basic"
-	config string // "configs/basic.yaml"
-	pkgDir string // "generated_examples/basic/rtos"
+	name   string   // "basic"
+	config string   // "configs/basic.yaml"
+	pkgDir string   // "generated_examples/basic/rtos"
+	archs  []string // the architectures its config lists, sorted
 }
 
 func examples(t *testing.T) []example {
@@ -56,7 +57,7 @@ func examples(t *testing.T) []example {
 		if err != nil {
 			t.Fatalf("%s: %v", c, err)
 		}
-		out = append(out, example{name, c, filepath.Join("generated_examples", name, m.Package)})
+		out = append(out, example{name, c, filepath.Join("generated_examples", name, m.Package), m.Arch})
 	}
 	return out
 }
@@ -154,7 +155,7 @@ func TestVet(t *testing.T) {
 		t.Skip("runs go vet")
 	}
 	for _, ex := range examples(t) {
-		for _, arch := range archs(t, ex) {
+		for _, arch := range ex.archs {
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
 				// The example's program too, so that CI needs no
 				// per-architecture list of what to vet.
@@ -179,19 +180,6 @@ func TestVet(t *testing.T) {
 	}
 }
 
-// archs lists the architectures an example was generated for, from its switch_*.s files.
-func archs(t *testing.T, ex example) []string {
-	matches, _ := filepath.Glob(filepath.Join(ex.pkgDir, "switch_*.s"))
-	var out []string
-	for _, m := range matches {
-		out = append(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "switch_"), ".s"))
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s: no switcher generated", ex.pkgDir)
-	}
-	return out
-}
-
 // TestExamplesRun builds every example program for every architecture its
 // config lists and checks its output against expected_output.txt: natively
 // for the host's architecture, under qemu-user for the others.
@@ -204,7 +192,7 @@ func TestExamplesRun(t *testing.T) {
 	}
 	bin := t.TempDir()
 	for _, ex := range examples(t) {
-		for _, arch := range archs(t, ex) {
+		for _, arch := range ex.archs {
 			t.Run(ex.name+"/"+arch, func(t *testing.T) {
 				emu := testutil.Emulator(t, arch)
 				dir := filepath.Join("generated_examples", ex.name)
@@ -281,9 +269,9 @@ func conformancePackages(t *testing.T) []conformancePackage {
 			t.Errorf("%s tests no generated package of generated_examples/", cp.dir)
 			continue
 		}
-		cp.archs = archs(t, cp.examples[0])
+		cp.archs = cp.examples[0].archs
 		for _, ex := range cp.examples[1:] {
-			if a := archs(t, ex); !slices.Equal(a, cp.archs) {
+			if a := ex.archs; !slices.Equal(a, cp.archs) {
 				t.Errorf("%s links %s (%s) and %s (%s): split it so that each package runs for every architecture of its configs",
 					cp.dir, cp.examples[0].pkgDir, strings.Join(cp.archs, ", "), ex.pkgDir, strings.Join(a, ", "))
 			}
