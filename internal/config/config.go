@@ -318,17 +318,15 @@ func (p *parser) parse(data []byte) *Config {
 	return cfg
 }
 
-// trace fills cfg.Trace and cfg.TraceEvents.
+// trace fills cfg.Trace and cfg.TraceEvents. The section's presence turns
+// tracing on; like the other sections, an empty one ("trace:") is an empty
+// mapping, so it takes the defaults.
 func (p *parser) trace(cfg *Config, top fields) {
-	n, _ := top.get("trace")
-	if n == nil || isNull(n) {
-		return
-	}
-	f, ok := p.mapping(n, "trace", traceFields, "a mapping such as {events: 4096}")
-	if !ok {
+	if n, _ := top.get("trace"); n == nil {
 		return
 	}
 	cfg.Trace, cfg.TraceEvents = true, DefaultTraceEvents
+	f := p.section(top, "trace", traceFields, "a mapping such as {events: 4096}")
 	n, at := f.get("events")
 	if n == nil {
 		return

@@ -113,6 +113,15 @@ threads:
 		},
 	},
 	{
+		name: "trace section without a value: the default ring, as with {}",
+		in:   "package: x\nthreads: [{name: a}]\ntrace:\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace:   true, TraceEvents: DefaultTraceEvents,
+		},
+	},
+	{
 		name: "empty trace section: the default ring",
 		in:   "package: x\nthreads: [{name: a}]\ntrace: {}\n",
 		want: &Config{
