@@ -13,6 +13,10 @@
 // gthreadgen -schema prints the config's JSON Schema, for editors. The config
 // is described in docs/config.md of the repository.
 //
+// gthreadgen trace [-o timeline.html] [-title title] trace.json turns what a
+// generated runtime's WriteTrace wrote into a self-contained HTML timeline
+// (docs/tracing.md).
+//
 // It exits 0 on success, 1 on a config error or a stale -check, and 2 on a
 // usage error.
 package main

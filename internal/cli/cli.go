@@ -22,7 +22,7 @@ import (
 )
 
 const usage = `usage: gthreadgen [-config rtos.yaml] [-out dir] [-check] | -version | -schema
-       gthreadgen trace [-o timeline.html] trace.json
+       gthreadgen trace [-o timeline.html] [-title title] trace.json
 
 gthreadgen reads a thread configuration and writes a Go package with a static
 thread table, stacks, scheduler and assembly context switcher for it. The

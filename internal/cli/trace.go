@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,7 +31,7 @@ func traceMain(args []string, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	out := fl.String("o", "timeline.html", "the HTML `file` to write")
-	title := fl.String("title", "", "the page's title (default: the trace file's name)")
+	title := fl.String("title", "", "the page's title (default \"<trace file name> — gthreadgen timeline\")")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -61,12 +62,12 @@ func traceMain(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gthreadgen trace: %s: %v\n", in, err)
 		return 1
 	}
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := timeline.Write(&b, m); err != nil {
 		fmt.Fprintf(stderr, "gthreadgen trace: %v\n", err)
 		return 1
 	}
-	if err := writeAtomic(*out, []byte(b.String())); err != nil {
+	if err := writeAtomic(*out, b.Bytes()); err != nil {
 		fmt.Fprintf(stderr, "gthreadgen trace: %v\n", err)
 		return 1
 	}

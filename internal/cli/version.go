@@ -15,8 +15,8 @@ import (
 func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "gthreadgen %s\n", toolVersion())
 	var gos []string
-	for _, r := range goversion.Releases {
-		gos = append(gos, "Go "+strings.TrimPrefix(r.Version, "go"))
+	for i := range goversion.Releases {
+		gos = append(gos, goversion.Releases[i].Name())
 	}
 	fmt.Fprintf(w, "generated packages build with %s, on linux (%s)\n", strings.Join(gos, " and "), strings.Join(model.Supported, ", "))
 }

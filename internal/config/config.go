@@ -10,6 +10,8 @@
 //	                      #   pause: it is paused during Run (the fastest switch)
 //	scheduler:
 //	  time_slice: 10ms    # optional Go duration; 0 or absent = cooperative only
+//	  suspend: false      # optional; Suspend and Resume of threads
+//	  set_priority: false # optional; SetPriority at run time
 //	stack:
 //	  default: 64KiB      # optional size; default 64 KiB
 //	  guard: true         # optional; true (default): a PROT_NONE guard page below each
@@ -24,6 +26,11 @@
 //	                      #   4096), or 0: the per-thread time accounting without the recorder
 //	services:             # optional; absent: no service code is generated
 //	  sleep: true         # optional; Sleep and SleepUntil (implied by any service below)
+//	  from_goroutines: false # optional; Post methods of semaphores, queues and events
+//	                      #   for any goroutine (needs one of them)
+//	  idle_hook: false    # optional; SetIdleHook
+//	  thread_local: int   # optional; the type of every thread's slot (Local), as for
+//	                      #   a queue, at most MaxLocalSize bytes
 //	  semaphores:         # counting semaphores
 //	    - name: slots     # service names follow the thread name rules
 //	      initial: 2      # optional; 0 (default) to MaxCount
@@ -37,6 +44,11 @@
 //	  events:             # 32 event flags each
 //	    - name: alarms
 //	      initial: 0      # optional; the flags set at Run, 0 to 2^32-1
+//	  timers:             # software timers, served by ServeTimers
+//	    - name: tick
+//	      period: 10ms    # required; MinPeriod to MaxPeriod
+//	      one_shot: false # optional; default false: periodic
+//	      thread: ping    # required; the thread whose ServeTimers runs its callback
 //
 // A size is a YAML integer (bytes) or a string such as "16KiB" or "16 KiB"
 // with the unit B, KiB or MiB. Every stack size must be a multiple of
@@ -306,17 +318,15 @@ func (p *parser) parse(data []byte) *Config {
 	return cfg
 }
 
-// trace fills cfg.Trace and cfg.TraceEvents.
+// trace fills cfg.Trace and cfg.TraceEvents. The section's presence turns
+// tracing on; like the other sections, an empty one ("trace:") is an empty
+// mapping, so it takes the defaults.
 func (p *parser) trace(cfg *Config, top fields) {
-	n, _ := top.get("trace")
-	if n == nil || isNull(n) {
-		return
-	}
-	f, ok := p.mapping(n, "trace", traceFields, "a mapping such as {events: 4096}")
-	if !ok {
+	if n, _ := top.get("trace"); n == nil {
 		return
 	}
 	cfg.Trace, cfg.TraceEvents = true, DefaultTraceEvents
+	f := p.section(top, "trace", traceFields, "a mapping such as {events: 4096}")
 	n, at := f.get("events")
 	if n == nil {
 		return
@@ -640,7 +650,8 @@ func (p *parser) stack(cfg *Config, top fields) {
 	}
 	if n, at := f.get("guard"); n != nil {
 		// A number is a size; anything else (yes, "maybe") was meant as a boolean.
-		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
+		if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float" ||
+			n.Tag == "!!str" && n.Value != "" && '0' <= n.Value[0] && n.Value[0] <= '9') {
 			if v, ok := p.guard(n, at); ok {
 				cfg.Guard, cfg.GuardSize = true, v
 			}
@@ -652,13 +663,18 @@ func (p *parser) stack(cfg *Config, top fields) {
 
 // guard decodes a guard size and checks it against GuardAlign and MaxGuard.
 func (p *parser) guard(n *yaml.Node, at string) (uint64, bool) {
+	want := fmt.Sprintf("true, false or a size from %s to %s that is a multiple of %s",
+		FormatSize(GuardAlign), FormatSize(MaxGuard), FormatSize(GuardAlign))
+	if n.Tag == "!!float" { // 1.5, .inf, or an integer too large for YAML's !!int
+		p.errorf(n, at, "must be %s, got %s", want, describe(n))
+		return 0, false
+	}
 	v, ok := p.bytes(n, at)
 	if !ok {
 		return 0, false
 	}
 	if v == 0 || v%GuardAlign != 0 || v > MaxGuard {
-		p.errorf(n, at, "must be true, false or a size from %s to %s that is a multiple of %s, got %s",
-			FormatSize(GuardAlign), FormatSize(MaxGuard), FormatSize(GuardAlign), FormatSize(v))
+		p.errorf(n, at, "must be %s, got %s", want, FormatSize(v))
 		return 0, false
 	}
 	return v, true

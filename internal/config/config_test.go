@@ -19,11 +19,14 @@ var testOpts = Options{
 	Reserved:       []string{"Runtime", "New", "ThreadID"},
 }
 
-var goodTests = []struct {
+// goodTest is a config that parses, and what it parses to.
+type goodTest struct {
 	name string
 	in   string
 	want *Config
-}{
+}
+
+var goodTests = []goodTest{
 	{
 		name: "minimal",
 		in: `package: rtos
@@ -110,6 +113,15 @@ threads:
 		},
 	},
 	{
+		name: "trace section without a value: the default ring, as with {}",
+		in:   "package: x\nthreads: [{name: a}]\ntrace:\n",
+		want: &Config{
+			File: "rtos.yaml", Version: 1, Package: "x", Arch: []string{"amd64"}, StackDefault: DefaultStack, Guard: true,
+			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
+			Trace:   true, TraceEvents: DefaultTraceEvents,
+		},
+	},
+	{
 		name: "empty trace section: the default ring",
 		in:   "package: x\nthreads: [{name: a}]\ntrace: {}\n",
 		want: &Config{
@@ -134,14 +146,7 @@ scheduler: {time_slice: "0"}
 			},
 		},
 	},
-}
-
-func init() {
-	goodTests = append(goodTests, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	{
 		name: "guard size",
 		in:   "package: x\nstack: {guard: 16KiB}\nthreads: [{name: a}]\n",
 		want: &Config{
@@ -149,11 +154,8 @@ func init() {
 			StackDefault: DefaultStack, Guard: true, GuardSize: 16 << 10,
 			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
-	}, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	},
+	{
 		name: "largest guard, in bytes",
 		in:   "package: x\nstack: {guard: 1048576}\nthreads: [{name: a}]\n",
 		want: &Config{
@@ -161,7 +163,7 @@ func init() {
 			StackDefault: DefaultStack, Guard: true, GuardSize: 1 << 20,
 			Threads: []Thread{{Name: "a", Ident: "A", Stack: DefaultStack, Autostart: true}},
 		},
-	})
+	},
 }
 
 func TestParseGood(t *testing.T) {
@@ -184,12 +186,15 @@ func TestParseGood(t *testing.T) {
 // threadsOK completes a config that only tests something else.
 const threadsOK = "threads: [{name: a}]\n"
 
-var errorTests = []struct {
+// errorTest is a config with errors, and every message Parse gives for it.
+type errorTest struct {
 	name string
 	in   string
 	opt  *Options // testOpts if nil
 	want []string
-}{
+}
+
+var errorTests = []errorTest{
 	// Whole-document problems.
 	{"empty", "", nil, []string{
 		"rtos.yaml:1:1: the config must be a YAML mapping with at least package and threads, got an empty document"}},
@@ -274,6 +279,10 @@ var errorTests = []struct {
 		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 2 MiB"}},
 	{"guard zero", "package: x\nthreads: [{name: a}]\nstack: {guard: 0}\n", nil, []string{
 		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 0 B"}},
+	{"guard not a whole number", "package: x\nthreads: [{name: a}]\nstack: {guard: 1.5}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 1.5"}},
+	{"guard beyond YAML integers", "package: x\nthreads: [{name: a}]\nstack: {guard: 99999999999999999999999}\n", nil, []string{
+		"rtos.yaml:3:16: stack.guard: must be true, false or a size from 4 KiB to 1 MiB that is a multiple of 4 KiB, got 99999999999999999999999"}},
 	{"guard unit", "package: x\nthreads: [{name: a}]\nstack: {guard: 16KB}\n", nil, []string{
 		`rtos.yaml:3:16: stack.guard: unknown unit "KB" in "16KB" (use B, KiB or MiB)`}},
 	{"tags", "package: !!binary eHl6\nthreads:\n  - {name: !custom a, stack: !!float 8192}\n", nil, []string{

@@ -107,7 +107,7 @@ func (p *parser) services(cfg *Config, top fields) {
 			idents[t.Ident] = "thread " + quote(t.Name)
 		}
 	}
-	p.serviceList(f, "semaphores", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(v fields, name, id string, pos Pos) {
+	p.serviceList(f, "semaphores", "a semaphore name such as slots", semaphoreFields, "a mapping such as {name: slots, initial: 2}", idents, func(v fields, name, id string, pos Pos) {
 		sem := Semaphore{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integer(n, at, fmt.Sprintf("an integer from 0 to %d", MaxCount)); ok {
@@ -119,7 +119,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Semaphores = append(s.Semaphores, sem)
 	})
-	p.serviceList(f, "mutexes", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(v fields, name, id string, pos Pos) {
+	p.serviceList(f, "mutexes", "a mutex name such as bus", mutexFields, "a mapping such as {name: bus, users: [a, b]}", idents, func(v fields, name, id string, pos Pos) {
 		m := Mutex{Name: name, Ident: id}
 		n, at := v.get("users")
 		switch {
@@ -139,7 +139,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Mutexes = append(s.Mutexes, m)
 	})
-	p.serviceList(f, "queues", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(v fields, name, id string, pos Pos) {
+	p.serviceList(f, "queues", "a queue name such as jobs", queueFields, "a mapping such as {name: jobs, capacity: 8, type: int}", idents, func(v fields, name, id string, pos Pos) {
 		q := Queue{Name: name, Ident: id}
 		want := fmt.Sprintf("an integer from 1 to %d", MaxCapacity)
 		if n, at := v.get("capacity"); n == nil {
@@ -167,7 +167,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Queues = append(s.Queues, q)
 	})
-	p.serviceList(f, "events", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(v fields, name, id string, pos Pos) {
+	p.serviceList(f, "events", "an events name such as alarms", eventFields, "a mapping such as {name: alarms, initial: 0}", idents, func(v fields, name, id string, pos Pos) {
 		e := Event{Name: name, Ident: id}
 		if n, at := v.get("initial"); n != nil {
 			if c, ok := p.integerIn(n, at, "an integer from 0 to 4294967295", true); ok {
@@ -179,7 +179,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		s.Events = append(s.Events, e)
 	})
-	p.serviceList(f, "timers", timerFields, "a mapping such as {name: tick, period: 10ms, thread: a}", idents, func(v fields, name, id string, pos Pos) {
+	p.serviceList(f, "timers", "a timer name such as tick", timerFields, "a mapping such as {name: tick, period: 10ms, thread: a}", idents, func(v fields, name, id string, pos Pos) {
 		tm := Timer{Name: name, Ident: id}
 		want := "a duration from 100µs to 24h such as 10ms" // MinPeriod, MaxPeriod
 		if n, at := v.get("period"); n == nil {
@@ -195,7 +195,7 @@ func (p *parser) services(cfg *Config, top fields) {
 		}
 		if n, at := v.get("thread"); n == nil {
 			p.add(pos, at, "is required: the thread that runs the callback, in ServeTimers")
-		} else if t, ok := p.str(resolve(n), at, "a thread name"); ok {
+		} else if t, ok := p.str(n, at, "a thread name"); ok {
 			p.isThread(cfg, n, at, t)
 			tm.Thread = t
 		}
@@ -215,9 +215,9 @@ func (p *parser) services(cfg *Config, top fields) {
 			}
 		}
 	}
-	if len(s.Semaphores)+len(s.Mutexes)+len(s.Queues)+len(s.Events)+len(s.Timers) > 0 || s.IdleHook || s.ThreadLocal != "" {
-		s.Sleep = true
-	}
+	// Any object, the idle hook and thread-local slots come with the
+	// services' core, Sleep and SleepUntil.
+	s.Sleep = s.Any() || s.IdleHook || s.ThreadLocal != ""
 	if n, at := f.get("from_goroutines"); n != nil {
 		if v, ok := p.boolean(n, at); ok && v {
 			if len(s.Semaphores)+len(s.Queues)+len(s.Events) == 0 {
@@ -243,9 +243,10 @@ func (p *parser) isThread(cfg *Config, n *yaml.Node, at, name string) bool {
 	return false
 }
 
-// serviceList walks the list services.<key>, checking each entry's name, and calls
-// each for every entry that is a mapping.
-func (p *parser) serviceList(f fields, key string, allowed []string, want string, idents map[string]string,
+// serviceList walks the list services.<key>, checking each entry's name (what
+// it must be: nameWant, such as "a semaphore name such as slots"), and calls
+// each for every entry that is a mapping (what it must be: want).
+func (p *parser) serviceList(f fields, key, nameWant string, allowed []string, want string, idents map[string]string,
 	each func(v fields, name, ident string, pos Pos)) {
 	n, at := f.get(key)
 	if n == nil || isNull(n) || !p.checkTag(n, at) {
@@ -268,7 +269,7 @@ func (p *parser) serviceList(f fields, key string, allowed []string, want string
 		var name, id string
 		if nn, np := v.get("name"); nn == nil {
 			p.errorf(item, np, "is required")
-		} else if s, ok := p.str(nn, np, "a name such as "+strings.TrimSuffix(key, "es")); ok {
+		} else if s, ok := p.str(nn, np, nameWant); ok {
 			name = s
 			id = p.goName(nn, np, s, idents, fmt.Sprintf("%s (line %d)", ip, nn.Line), true)
 		}

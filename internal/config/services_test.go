@@ -12,11 +12,7 @@ import (
 // The services cases join goodTests and errorTests in init, so that they
 // also seed FuzzParse.
 func init() {
-	goodTests = append(goodTests, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	goodTests = append(goodTests, goodTest{
 		name: "services",
 		in: `package: rtos
 threads:
@@ -50,11 +46,7 @@ services:
 				Events:     []Event{{"alarms", "Alarms", 0xff}},
 			},
 		},
-	}, struct {
-		name string
-		in   string
-		want *Config
-	}{
+	}, goodTest{
 		name: "sleep only",
 		in:   "package: rtos\nthreads: [{name: a}]\nservices: {sleep: true}\n",
 		want: &Config{
@@ -63,12 +55,7 @@ services:
 			Services: Services{Sleep: true},
 		},
 	})
-	errorTests = append(errorTests, []struct {
-		name string
-		in   string
-		opt  *Options
-		want []string
-	}{
+	errorTests = append(errorTests, []errorTest{
 		{"services section", "package: x\n" + threadsOK + "services: {sleep: maybe, semaphore: []}\n", nil, []string{
 			`rtos.yaml:3:19: services.sleep: must be true or false, got "maybe"`,
 			`rtos.yaml:3:26: services.semaphore: unknown field "semaphore"; did you mean "semaphores"?`}},
@@ -115,6 +102,20 @@ services:
 			`rtos.yaml:10:14: services.events[0].name: name "runtime" becomes the Go identifier Runtime, which the generated API already declares; pick another name`,
 			`rtos.yaml:11:14: services.events[1].name: name "ev" gives the Go identifier Ev, already used by services.mutexes[0] (line 13)`,
 			`rtos.yaml:11:27: services.events[1].initial: must be an integer from 0 to 4294967295, got 4294967296`}},
+		{"service names that are not strings", `package: x
+threads: [{name: a}]
+services:
+  semaphores: [{name: 3}]
+  mutexes: [{name: [m], users: [a]}]
+  queues: [{name: {q: 1}, capacity: 1, type: int}]
+  events: [{name: true}]
+  timers: [{name: 1.5, period: 1ms, thread: a}]
+`, nil, []string{
+			`rtos.yaml:4:23: services.semaphores[0].name: must be a semaphore name such as slots, got 3`,
+			`rtos.yaml:5:20: services.mutexes[0].name: must be a mutex name such as bus, got a list`,
+			`rtos.yaml:6:19: services.queues[0].name: must be a queue name such as jobs, got a mapping`,
+			`rtos.yaml:7:19: services.events[0].name: must be an events name such as alarms, got true`,
+			`rtos.yaml:8:19: services.timers[0].name: must be a timer name such as tick, got 1.5`}},
 		{"mutex users", `package: x
 threads: [{name: ping}, {name: pong}]
 services:

@@ -137,7 +137,7 @@ func Files(m *model.Model) ([]File, error) {
 			return nil, err
 		}
 	}
-	top := fileTop(header, targets(m))
+	top := preamble(header, targets(m))
 	for _, rf := range runtimeFiles {
 		if !rf.when(m.Features) {
 			continue
@@ -174,17 +174,18 @@ func newFile(m *model.Model, header string, and ...string) *jen.File {
 	return newFileFor(m, header, strings.Join(append(and, targets(m)), " && "))
 }
 
-// fileTop is how every generated file begins, Go or assembly: the "Code
-// generated" line, a blank line, the build constraint.
-func fileTop(header, constraint string) string {
-	return header + "\n\n//go:build " + constraint
-}
-
 // newFileFor starts a Go file built under the given constraint.
 func newFileFor(m *model.Model, header, constraint string) *jen.File {
 	f := jen.NewFile(m.Package)
-	f.HeaderComment(fileTop(header, constraint)) // starts with "//": jennifer prints it as it is
+	// jennifer writes a header comment that starts with // as it is.
+	f.HeaderComment(preamble(header, constraint))
 	return f
+}
+
+// preamble is how every generated file begins: the header line, a blank
+// line, then the build constraint.
+func preamble(header, constraint string) string {
+	return header + "\n\n//go:build " + constraint
 }
 
 // targets is the build constraint of the targets the package is generated

@@ -5,7 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"slices"
-	"sort"
+	"strings"
 	"testing"
 
 	"github.com/gthreadgen/gthreadgen/internal/model"
@@ -47,7 +47,7 @@ trace: {events: 64}
 	declared := map[string]bool{}
 	for _, c := range configs {
 		for name, src := range files(t, c) {
-			if name[len(name)-3:] != ".go" {
+			if !strings.HasSuffix(name, ".go") {
 				continue
 			}
 			f, err := parser.ParseFile(token.NewFileSet(), name, src, 0)
@@ -86,8 +86,8 @@ trace: {events: 64}
 			phantom = append(phantom, n)
 		}
 	}
-	sort.Strings(missing)
-	sort.Strings(phantom)
+	slices.Sort(missing)
+	slices.Sort(phantom)
 	if len(missing) > 0 {
 		t.Errorf("exported by the generated package but not in model.Reserved (a thread could be named so): %v", missing)
 	}

@@ -168,8 +168,8 @@ the runtime waits in the kernel until the next timed wake-up.`)
 func buildCheck(m *model.Model, header string) *jen.File {
 	f := newFileFor(m, header, "!("+targets(m)+")")
 	var gos []string
-	for _, r := range m.Go {
-		gos = append(gos, "Go "+strings.TrimPrefix(r.Version, "go"))
+	for i := range m.Go {
+		gos = append(gos, m.Go[i].Name())
 	}
 	target := fmt.Sprintf("linux on %s with %s", strings.Join(m.Arch, ", "), strings.Join(gos, " or "))
 	f.Comment("This package was generated for " + target + ".")
@@ -205,7 +205,7 @@ func goruntimeName(r *goversion.Release) string {
 func goruntime(m *model.Model, header string, i int) *jen.File {
 	r := &m.Go[i]
 	f := newFileFor(m, header, constraint(m, m.Go[i:i+1]))
-	f.Comment(fmt.Sprintf("The facts of the Go %s runtime this package relies on: offsets of fields", strings.TrimPrefix(r.Version, "go")))
+	f.Comment(fmt.Sprintf("The facts of the %s runtime this package relies on: offsets of fields", r.Name()))
 	f.Comment("of its goroutine (g) and thread (m) structures, status values and table layouts.")
 	f.Comment(fmt.Sprintf("They were read from the DWARF and sources of %s; checkLayout and the", r.Toolchain))
 	f.Comment("other start-up checks verify them against the running program.")

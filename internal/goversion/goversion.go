@@ -124,6 +124,9 @@ func (r *Release) Minor() int {
 	return n
 }
 
+// Name is the release as people write it: "Go 1.26".
+func (r *Release) Name() string { return "Go " + strings.TrimPrefix(r.Version, "go") }
+
 // Tag is the release's build tag, "go1.26".
 func (r *Release) Tag() string { return r.Version }
 

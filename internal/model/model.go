@@ -252,6 +252,7 @@ func New(c *config.Config) (*Model, error) {
 		TimeSlice:   c.TimeSlice,
 		GCCollect:   c.GC == config.GCCollect,
 		Guard:       c.Guard,
+		GuardSize:   c.GuardSize,
 		OnePriority: len(m.Priorities) == 1 && len(cs.Mutexes) == 0 && !c.SetPriority,
 		Priority:    m.Priorities[0],
 		Services:    cs.Any(),
@@ -268,9 +269,6 @@ func New(c *config.Config) (*Model, error) {
 		LocalType:   cs.ThreadLocal,
 		Suspend:     c.Suspend,
 		SetPriority: c.SetPriority,
-	}
-	if c.Guard {
-		m.Features.GuardSize = c.GuardSize
 	}
 	return m, nil
 }

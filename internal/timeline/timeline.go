@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -240,13 +241,8 @@ func args(a map[string]any) string {
 	if len(a) == 0 {
 		return ""
 	}
-	var keys []string
-	for k := range a {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		fmt.Fprintf(&b, "\n%s: %v", k, a[k])
 	}
 	return b.String()

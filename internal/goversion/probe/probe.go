@@ -17,11 +17,12 @@ import (
 	"strings"
 
 	"github.com/gthreadgen/gthreadgen/internal/goversion"
+	"github.com/gthreadgen/gthreadgen/internal/model"
 )
 
 // Archs are the architectures whose facts must agree: every one gthreadgen
 // emits a switcher for.
-var Archs = []string{"amd64", "arm64", "riscv64"}
+var Archs = model.Supported
 
 // probeProgram is linked with the runtime whose facts are read; the runtime's
 // types and constants are in its DWARF whatever the program does.
