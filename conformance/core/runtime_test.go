@@ -182,26 +182,50 @@ func TestLocalsOnOwnStacks(t *testing.T) {
 	}
 }
 
+// goroutinesDownTo waits until runtime.NumGoroutine is at most want, for up
+// to 10 s (a goroutine that New started to probe the runtime may still be
+// exiting on a loaded machine), and returns the last count.
+func goroutinesDownTo(want int) int {
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(10 * time.Second); n > want && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	return n
+}
+
 // TestNoGoroutinePerThread: the threads see no more goroutines than there
 // were before Run, whether 2 or 32 threads run: all threads share the
 // goroutine that called Run. (Fewer is no fault: a goroutine New started to
-// probe the runtime may end during Run on a slow machine, under qemu.)
+// probe the runtime may end during Run on a slow machine, under qemu.) Nor
+// does New leave goroutines behind for the threads (gc: pause has no
+// holders): once its probe has ended, the count is what it was before New.
 func TestNoGoroutinePerThread(t *testing.T) {
 	for _, n := range []int{2, rtos.NumThreads} {
 		var seen [rtos.NumThreads]int
+		beforeNew := stableGoroutines()
 		rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
 			mustYield(rt) // every thread has started before anyone measures
 			seen[id] = runtime.NumGoroutine()
 			mustYield(rt)
 		})
+		if got := goroutinesDownTo(beforeNew); got > beforeNew {
+			t.Errorf("%d threads: %d goroutines after New, %d before it: New started goroutines that stay", n, got, beforeNew)
+		}
 		activate(t, rt, firstN(n)...)
 		before := stableGoroutines()
 		if err := rt.Run(); err != nil {
 			t.Fatalf("%d threads: Run: %v", n, err)
 		}
 		for i := 0; i < n; i++ {
+			if seen[i] == 0 {
+				t.Errorf("%d threads: thread %s never measured", n, rtos.ThreadID(i))
+			}
 			if seen[i] > before {
 				t.Errorf("%d threads: thread %s saw %d goroutines, %d before Run", n, rtos.ThreadID(i), seen[i], before)
+			}
+			if seen[i] > beforeNew {
+				t.Errorf("%d threads: thread %s saw %d goroutines, %d before New", n, rtos.ThreadID(i), seen[i], beforeNew)
 			}
 		}
 	}
