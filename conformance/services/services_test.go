@@ -369,6 +369,40 @@ func TestEvents(t *testing.T) {
 	}
 }
 
+// TestEventsSetWakesEveryWaiter: one Set that satisfies two waiters wakes
+// both, the one waiting for any flag and the one waiting for all of them.
+func TestEventsSetWakesEveryWaiter(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	var slowWaits, loggerWaits bool
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		for !slowWaits || !loggerWaits {
+			if err := rt.Sleep(time.Millisecond); err != nil {
+				e.Add("Sleep: %v", err)
+				return
+			}
+		}
+		order = append(order, "fast sets 0x3")
+		rt.Done().Set(0x3) // both are less urgent: fast goes on
+		order = append(order, "fast done")
+	}, func(rt *rtos.Runtime) {
+		slowWaits = true
+		got, err := rt.Done().Wait(0x1, false, rtos.Forever)
+		order = append(order, fmt.Sprintf("slow any 0x1: %#x %v", got, err))
+	}, func(rt *rtos.Runtime) {
+		loggerWaits = true
+		got, err := rt.Done().Wait(0x3, true, rtos.Forever)
+		order = append(order, fmt.Sprintf("logger all 0x3: %#x %v", got, err))
+	})
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run = %v (a waiter the Set satisfied was left blocked?)", err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "fast sets 0x3, fast done, slow any 0x1: 0x1 <nil>, logger all 0x3: 0x3 <nil>"; got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
+	}
+}
+
 // TestDeadlockReport: when every live thread waits and no timeout is
 // pending, Run returns a *DeadlockError naming each thread and its wait.
 func TestDeadlockReport(t *testing.T) {
