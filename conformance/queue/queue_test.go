@@ -126,6 +126,42 @@ func TestBlockingHandOver(t *testing.T) {
 	}
 }
 
+// TestBlockedSenderHandOver: the sender half of TestBlockingHandOver's
+// promise. The producer (2) fills jobs and blocks on the full queue; the
+// worker's (1) Receive frees a slot, and the producer, more urgent, gets
+// it and runs before Receive returns.
+func TestBlockedSenderHandOver(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		q := rt.Jobs()
+		for i := range 4 {
+			if err := q.Send(job{ID: i}, 0); err != nil {
+				e.Add("Send %d: %v", i, err)
+			}
+		}
+		order = append(order, "producer blocks")
+		err := q.Send(job{ID: 4}, rtos.Forever)
+		order = append(order, fmt.Sprintf("producer sent 4 %v", err))
+	}, func(rt *rtos.Runtime) {
+		order = append(order, "worker receives")
+		j, err := rt.Jobs().Receive(0)
+		order = append(order, fmt.Sprintf("worker got %d %v", j.ID, err))
+		for i := 1; i <= 4; i++ {
+			if j, err := rt.Jobs().Receive(0); err != nil || j.ID != i {
+				e.Add("Receive = %d, %v; want %d", j.ID, err, i)
+			}
+		}
+	}, nil)
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "producer blocks, worker receives, producer sent 4 <nil>, worker got 0 <nil>"; got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
+	}
+}
+
 // TestClose: Send after Close fails; receivers get what is left, then
 // ErrQueueClosed; Close wakes blocked receivers and senders; every Run
 // starts with the queue open and empty.
