@@ -10,6 +10,7 @@ import (
 	"runtime/trace"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/rtos"
 	"github.com/gthreadgen/gthreadgen/internal/cli"
@@ -189,6 +190,7 @@ func TestTraceOfTheWorkload(t *testing.T) {
 	if spin := st.Threads[rtos.SpinA].CPUTime + st.Threads[rtos.SpinB].CPUTime; spin < 20e6 {
 		t.Errorf("spinners ran %v in all", spin)
 	}
+	checkTracks(t, doc, st)
 
 	// gthreadgen trace turns it into the offline timeline.
 	dir := t.TempDir()
@@ -219,6 +221,68 @@ func TestTraceOfTheWorkload(t *testing.T) {
 	}
 	if len(m.Flows) != flows {
 		t.Errorf("the timeline has %d flows, the trace %d", len(m.Flows), flows)
+	}
+}
+
+// checkTracks holds a complete trace (nothing dropped) against the Stats
+// of the same Run, thread by thread, through the tracks' thread_name: each
+// thread's track has one running interval per switch to it, one ended by
+// "slice end" per preemption, and one exit instant per activation; its
+// running and ready intervals add up to its CPUTime and ReadyTime (the same
+// clock reads; allowed: 1% and 1 µs per interval for the rounding and the
+// tick rate measured at another moment). So a trace that puts a thread's
+// events on another's track, or accounting that charges one thread's time
+// to another, fails.
+func checkTracks(t *testing.T, doc *traceDoc, st rtos.Stats) {
+	t.Helper()
+	type track struct {
+		running, slices, exits int
+		cpu, ready             float64 // µs
+	}
+	names := map[int]string{}
+	tracks := map[string]*track{}
+	for _, e := range doc.TraceEvents {
+		if e.Ph == "M" && e.Name == "thread_name" {
+			name, _ := e.Args["name"].(string)
+			names[*e.Tid] = name
+			tracks[name] = &track{}
+			continue
+		}
+		tr := tracks[names[*e.Tid]]
+		if tr == nil {
+			continue // validate reports events on unnamed tracks
+		}
+		switch {
+		case e.Ph == "X" && e.Name == "running":
+			tr.running++
+			tr.cpu += *e.Dur
+			if e.Args["end"] == "slice end" {
+				tr.slices++
+			}
+		case e.Ph == "X" && e.Name == "ready":
+			tr.ready += *e.Dur
+		case e.Ph == "i" && e.Name == "exit":
+			tr.exits++
+		}
+	}
+	near := func(traced float64, stat time.Duration, intervals int) bool {
+		us := float64(stat) / 1e3
+		return math.Abs(traced-us) <= us/100+float64(intervals)+1
+	}
+	for _, ts := range st.Threads {
+		tr := tracks[ts.Name]
+		if tr == nil {
+			t.Errorf("%s: no track named after it", ts.Name)
+			continue
+		}
+		if uint64(tr.running) != ts.Switches || uint64(tr.slices) != ts.Preemptions || uint64(tr.exits) != ts.Activations {
+			t.Errorf("%s's track: %d running intervals, %d ended by a slice, %d exits; Stats: %d switches, %d preemptions, %d activations",
+				ts.Name, tr.running, tr.slices, tr.exits, ts.Switches, ts.Preemptions, ts.Activations)
+		}
+		if !near(tr.cpu, ts.CPUTime, tr.running) || !near(tr.ready, ts.ReadyTime, tr.running) {
+			t.Errorf("%s's track: running %.3f µs, ready %.3f µs; Stats: CPUTime %v, ReadyTime %v",
+				ts.Name, tr.cpu, tr.ready, ts.CPUTime, ts.ReadyTime)
+		}
 	}
 }
 
