@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/trace"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/rtos"
 	"github.com/gthreadgen/gthreadgen/internal/cli"
 	"github.com/gthreadgen/gthreadgen/internal/timeline"
@@ -363,5 +367,41 @@ func TestGoTracerRegions(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "bench_a") {
 		t.Error("a region for bench_a, which never ran")
+	}
+	// The names above also occur in the trace as parts of function names
+	// ((*workload).sensor, ...), so only spin_a and spin_b were really
+	// looked for: count the regions themselves, as go tool trace parses
+	// them. Each thread that ran has a region per switch to it (at least:
+	// exactly, unless the parser restarts regions at a generation boundary
+	// of the trace), each begun region ends, and a thread that never ran
+	// has none.
+	file := filepath.Join(t.TempDir(), "trace.out")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(suite.GoTool(), "tool", "trace", "-d=parsed", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool trace -d=parsed: %v\n%.2000s", err, out)
+	}
+	begins, ends := map[string]uint64{}, map[string]uint64{}
+	for _, m := range regexp.MustCompile(`(?m) Region(Begin|End) .*Type="([^"]*)"`).FindAllStringSubmatch(string(out), -1) {
+		if m[1] == "Begin" {
+			begins[m[2]]++
+		} else {
+			ends[m[2]]++
+		}
+	}
+	switches := map[string]uint64{}
+	for _, ts := range w.rt.Stats().Threads {
+		if ts.Switches > 0 {
+			switches[ts.Name] = ts.Switches
+		}
+	}
+	ok := maps.Equal(begins, ends) && len(begins) == len(switches)
+	for name, n := range switches {
+		ok = ok && begins[name] >= n
+	}
+	if !ok {
+		t.Errorf("regions begun per name %v, ended %v; want one per switch to each thread that ran: %v", begins, ends, switches)
 	}
 }
