@@ -1099,6 +1099,64 @@ func TestCanary(t *testing.T) {
 	}
 }
 
+// smashCanary overwrites the word just below lo, a thread's StackLo: the
+// top word of its canary area.
+//
+//go:noinline
+func smashCanary(lo uintptr) {
+	var local uint64
+	p := unsafe.Pointer(&local)
+	*(*uint64)(unsafe.Add(p, -int(uintptr(p)-lo)-8)) = 0xdeadbeefdeadbeef
+}
+
+// TestCanaryOnEveryWayOut: the canary is checked whenever a thread leaves
+// the CPU, not only when it yields: when it returns, exits, blocks in a Join
+// while another thread is ready, and blocks in a Join that leaves no thread
+// runnable (an overflow, not a deadlock, is what Run reports then).
+func TestCanaryOnEveryWayOut(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		leave    func(rt *rtos.Runtime)
+		deadlock bool // T13 joins T12, so that T12's Join leaves nobody runnable
+	}{
+		{"return", func(*rtos.Runtime) {}, false},
+		{"Exit", func(rt *rtos.Runtime) { rt.Exit() }, false},
+		{"Join of a ready thread", func(rt *rtos.Runtime) { rt.Join(rtos.T13) }, false},
+		{"Join into a deadlock", func(rt *rtos.Runtime) { rt.Join(rtos.T13) }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var after bool
+			var rt *rtos.Runtime
+			rt = newRuntime(t, func(id rtos.ThreadID, r *rtos.Runtime) {
+				switch id {
+				case rtos.T12:
+					mustYield(r) // T13 starts: it yields, or joins T12
+					smashCanary(rt.Stats().Threads[rtos.T12].StackLo)
+					c.leave(r)
+					after = true
+				case rtos.T13:
+					if c.deadlock {
+						r.Join(rtos.T12)
+						return
+					}
+					for range 3 {
+						mustYield(r)
+					}
+				}
+			})
+			activate(t, rt, rtos.T12, rtos.T13)
+			err := rt.Run()
+			var se *rtos.StackOverflowError
+			if !errors.As(err, &se) || se.Thread != rtos.T12 || se.Stack != 16384 {
+				t.Errorf("T12 overwrote its canary, then left by %s: Run = %v, want a *StackOverflowError for t12's 16384-byte stack", c.name, err)
+			}
+			if after && c.name != "return" {
+				t.Errorf("T12 resumed after leaving by %s with its canary overwritten", c.name)
+			}
+		})
+	}
+}
+
 // TestCanaryJustBelowStackLo is the brief's exact case: overwrite only the 8
 // bytes just below StackLo, then yield.
 //
