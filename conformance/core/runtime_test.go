@@ -945,6 +945,39 @@ func TestJoin(t *testing.T) {
 	}
 }
 
+// TestJoinWakesEveryJoiner: when a thread finishes, every thread joined to
+// it resumes, not only the first.
+func TestJoinWakesEveryJoiner(t *testing.T) {
+	var log []string
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		if id == rtos.T03 {
+			for i := range 2 {
+				log = append(log, fmt.Sprintf("t03 step %d", i))
+				mustYield(rt)
+			}
+			log = append(log, "t03 done")
+			return
+		}
+		log = append(log, fmt.Sprintf("%s joins t03", id))
+		if err := rt.Join(rtos.T03); err != nil {
+			log = append(log, fmt.Sprintf("%s Join: %v", id, err))
+		}
+		log = append(log, fmt.Sprintf("%s resumed", id))
+	})
+	activate(t, rt, rtos.T00, rtos.T01, rtos.T02, rtos.T03)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run: %v (a joiner left blocked?)", err)
+	}
+	want := []string{
+		"t00 joins t03", "t01 joins t03", "t02 joins t03",
+		"t03 step 0", "t03 step 1", "t03 done",
+		"t00 resumed", "t01 resumed", "t02 resumed",
+	}
+	if !slices.Equal(log, want) {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestDeadlock: two threads joining each other stop Run with a
 // *DeadlockError listing both waits.
 func TestDeadlock(t *testing.T) {
