@@ -182,26 +182,50 @@ func TestLocalsOnOwnStacks(t *testing.T) {
 	}
 }
 
+// goroutinesDownTo waits until runtime.NumGoroutine is at most want, for up
+// to 10 s (a goroutine that New started to probe the runtime may still be
+// exiting on a loaded machine), and returns the last count.
+func goroutinesDownTo(want int) int {
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(10 * time.Second); n > want && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	return n
+}
+
 // TestNoGoroutinePerThread: the threads see no more goroutines than there
 // were before Run, whether 2 or 32 threads run: all threads share the
 // goroutine that called Run. (Fewer is no fault: a goroutine New started to
-// probe the runtime may end during Run on a slow machine, under qemu.)
+// probe the runtime may end during Run on a slow machine, under qemu.) Nor
+// does New leave goroutines behind for the threads (gc: pause has no
+// holders): once its probe has ended, the count is what it was before New.
 func TestNoGoroutinePerThread(t *testing.T) {
 	for _, n := range []int{2, rtos.NumThreads} {
 		var seen [rtos.NumThreads]int
+		beforeNew := stableGoroutines()
 		rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
 			mustYield(rt) // every thread has started before anyone measures
 			seen[id] = runtime.NumGoroutine()
 			mustYield(rt)
 		})
+		if got := goroutinesDownTo(beforeNew); got > beforeNew {
+			t.Errorf("%d threads: %d goroutines after New, %d before it: New started goroutines that stay", n, got, beforeNew)
+		}
 		activate(t, rt, firstN(n)...)
 		before := stableGoroutines()
 		if err := rt.Run(); err != nil {
 			t.Fatalf("%d threads: Run: %v", n, err)
 		}
 		for i := 0; i < n; i++ {
+			if seen[i] == 0 {
+				t.Errorf("%d threads: thread %s never measured", n, rtos.ThreadID(i))
+			}
 			if seen[i] > before {
 				t.Errorf("%d threads: thread %s saw %d goroutines, %d before Run", n, rtos.ThreadID(i), seen[i], before)
+			}
+			if seen[i] > beforeNew {
+				t.Errorf("%d threads: thread %s saw %d goroutines, %d before New", n, rtos.ThreadID(i), seen[i], beforeNew)
 			}
 		}
 	}
@@ -921,6 +945,39 @@ func TestJoin(t *testing.T) {
 	}
 }
 
+// TestJoinWakesEveryJoiner: when a thread finishes, every thread joined to
+// it resumes, not only the first.
+func TestJoinWakesEveryJoiner(t *testing.T) {
+	var log []string
+	rt := newRuntime(t, func(id rtos.ThreadID, rt *rtos.Runtime) {
+		if id == rtos.T03 {
+			for i := range 2 {
+				log = append(log, fmt.Sprintf("t03 step %d", i))
+				mustYield(rt)
+			}
+			log = append(log, "t03 done")
+			return
+		}
+		log = append(log, fmt.Sprintf("%s joins t03", id))
+		if err := rt.Join(rtos.T03); err != nil {
+			log = append(log, fmt.Sprintf("%s Join: %v", id, err))
+		}
+		log = append(log, fmt.Sprintf("%s resumed", id))
+	})
+	activate(t, rt, rtos.T00, rtos.T01, rtos.T02, rtos.T03)
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run: %v (a joiner left blocked?)", err)
+	}
+	want := []string{
+		"t00 joins t03", "t01 joins t03", "t02 joins t03",
+		"t03 step 0", "t03 step 1", "t03 done",
+		"t00 resumed", "t01 resumed", "t02 resumed",
+	}
+	if !slices.Equal(log, want) {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestDeadlock: two threads joining each other stop Run with a
 // *DeadlockError listing both waits.
 func TestDeadlock(t *testing.T) {
@@ -1072,6 +1129,64 @@ func TestCanary(t *testing.T) {
 	}
 	if after || otherRan {
 		t.Errorf("after the overflow: T12 resumed %v, T13 ran %v; want neither", after, otherRan)
+	}
+}
+
+// smashCanary overwrites the word just below lo, a thread's StackLo: the
+// top word of its canary area.
+//
+//go:noinline
+func smashCanary(lo uintptr) {
+	var local uint64
+	p := unsafe.Pointer(&local)
+	*(*uint64)(unsafe.Add(p, -int(uintptr(p)-lo)-8)) = 0xdeadbeefdeadbeef
+}
+
+// TestCanaryOnEveryWayOut: the canary is checked whenever a thread leaves
+// the CPU, not only when it yields: when it returns, exits, blocks in a Join
+// while another thread is ready, and blocks in a Join that leaves no thread
+// runnable (an overflow, not a deadlock, is what Run reports then).
+func TestCanaryOnEveryWayOut(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		leave    func(rt *rtos.Runtime)
+		deadlock bool // T13 joins T12, so that T12's Join leaves nobody runnable
+	}{
+		{"return", func(*rtos.Runtime) {}, false},
+		{"Exit", func(rt *rtos.Runtime) { rt.Exit() }, false},
+		{"Join of a ready thread", func(rt *rtos.Runtime) { rt.Join(rtos.T13) }, false},
+		{"Join into a deadlock", func(rt *rtos.Runtime) { rt.Join(rtos.T13) }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var after bool
+			var rt *rtos.Runtime
+			rt = newRuntime(t, func(id rtos.ThreadID, r *rtos.Runtime) {
+				switch id {
+				case rtos.T12:
+					mustYield(r) // T13 starts: it yields, or joins T12
+					smashCanary(rt.Stats().Threads[rtos.T12].StackLo)
+					c.leave(r)
+					after = true
+				case rtos.T13:
+					if c.deadlock {
+						r.Join(rtos.T12)
+						return
+					}
+					for range 3 {
+						mustYield(r)
+					}
+				}
+			})
+			activate(t, rt, rtos.T12, rtos.T13)
+			err := rt.Run()
+			var se *rtos.StackOverflowError
+			if !errors.As(err, &se) || se.Thread != rtos.T12 || se.Stack != 16384 {
+				t.Errorf("T12 overwrote its canary, then left by %s: Run = %v, want a *StackOverflowError for t12's 16384-byte stack", c.name, err)
+			}
+			if after && c.name != "return" {
+				t.Errorf("T12 resumed after leaving by %s with its canary overwritten", c.name)
+			}
+		})
 	}
 }
 

@@ -203,11 +203,39 @@ func TestFinishReleases(t *testing.T) {
 	if p := prio(rt, rtos.Low); p != 1 {
 		t.Errorf("low's priority after it finished holding bus: %d, want 1", p)
 	}
+	if o, locked := rt.Bus().Owner(); locked {
+		t.Errorf("bus is still held by %s after its holder finished", o)
+	}
 	rt.Activate(rtos.High)
 	if err := rt.Run(); err != nil {
 		t.Fatal(err)
 	}
 	e.Report(t)
+
+	// Within one Run (the next Run resets every mutex anyway): high,
+	// activated by low while it holds bus, runs once low has finished and
+	// finds bus free.
+	var order []string
+	rt2 := newRT(t, bodies{
+		rtos.Low: func(rt *rtos.Runtime) {
+			rt.Bus().Lock()
+			rt.Activate(rtos.High) // not more urgent than the ceiling: low goes on
+			order = append(order, "low finishes holding bus")
+		},
+		rtos.High: func(rt *rtos.Runtime) {
+			err := rt.Bus().Lock()
+			order = append(order, fmt.Sprintf("high locks: %v", err))
+			if err == nil {
+				rt.Bus().Unlock()
+			}
+		},
+	})
+	if err := rt2.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(order, ", "), "low finishes holding bus, high locks: <nil>"; got != want {
+		t.Errorf("order %s, want %s", got, want)
+	}
 }
 
 // TestNestedAnyOrderNoDeadlock: peer_a and peer_b (equal priority) lock

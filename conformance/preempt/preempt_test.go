@@ -292,14 +292,23 @@ func TestCheckOutsideThread(t *testing.T) {
 }
 
 // TestCheckTakesPendingSlice: threads that spend all their time in library
-// code (never interruptible) still take turns when they call Check.
+// code (never interruptible) still take turns when they call Check. The
+// loop around the library calls is body code, where the timer may preempt
+// now and then; so the test also records whether the thread that lost the
+// CPU was inside Check, and wants at least one turn to begin that way
+// (nearly all do): with a Check that does nothing, none could.
 func TestCheckTakesPendingSlice(t *testing.T) {
 	var order []rtos.ThreadID
+	var checking [rtos.NumThreads]bool
+	viaCheck := 0
 	last := rtos.ThreadID(255)
 	lib := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
 		for len(order) < 6 {
 			if last != self {
+				if last != 255 && checking[last] {
+					viaCheck++
+				}
 				last = self
 				order = append(order, self)
 			}
@@ -307,7 +316,9 @@ func TestCheckTakesPendingSlice(t *testing.T) {
 			for i := 0; i < 1000; i++ {
 				_ = time.Now() // vDSO on the system stack: never a safe point
 			}
+			checking[self] = true
 			rt.Check()
+			checking[self] = false
 		}
 	}
 	rt, err := rtos.New(rtos.Threads{SpinA: lib, SpinB: lib, SpinC: idle,
@@ -324,4 +335,8 @@ func TestCheckTakesPendingSlice(t *testing.T) {
 			t.Fatalf("order %v is not alternating", order)
 		}
 	}
+	if viaCheck == 0 {
+		t.Errorf("none of the %d turn changes happened inside Check: the timer took every one", len(order)-1)
+	}
+	t.Logf("%d of %d turn changes inside Check", viaCheck, len(order)-1)
 }

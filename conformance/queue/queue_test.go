@@ -126,6 +126,42 @@ func TestBlockingHandOver(t *testing.T) {
 	}
 }
 
+// TestBlockedSenderHandOver: the sender half of TestBlockingHandOver's
+// promise. The producer (2) fills jobs and blocks on the full queue; the
+// worker's (1) Receive frees a slot, and the producer, more urgent, gets
+// it and runs before Receive returns.
+func TestBlockedSenderHandOver(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		q := rt.Jobs()
+		for i := range 4 {
+			if err := q.Send(job{ID: i}, 0); err != nil {
+				e.Add("Send %d: %v", i, err)
+			}
+		}
+		order = append(order, "producer blocks")
+		err := q.Send(job{ID: 4}, rtos.Forever)
+		order = append(order, fmt.Sprintf("producer sent 4 %v", err))
+	}, func(rt *rtos.Runtime) {
+		order = append(order, "worker receives")
+		j, err := rt.Jobs().Receive(0)
+		order = append(order, fmt.Sprintf("worker got %d %v", j.ID, err))
+		for i := 1; i <= 4; i++ {
+			if j, err := rt.Jobs().Receive(0); err != nil || j.ID != i {
+				e.Add("Receive = %d, %v; want %d", j.ID, err, i)
+			}
+		}
+	}, nil)
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "producer blocks, worker receives, producer sent 4 <nil>, worker got 0 <nil>"; got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
+	}
+}
+
 // TestClose: Send after Close fails; receivers get what is left, then
 // ErrQueueClosed; Close wakes blocked receivers and senders; every Run
 // starts with the queue open and empty.
@@ -173,6 +209,63 @@ func TestClose(t *testing.T) {
 		}
 	}
 	e.Report(t)
+}
+
+// TestCloseWakesEveryWaiter: Close wakes every thread blocked on the
+// queue, not one: two receivers (TestClose has one of each kind), and two
+// senders.
+func TestCloseWakesEveryWaiter(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	var workerWaits, collectorWaits bool
+	producer := func(rt *rtos.Runtime) {
+		for !workerWaits || !collectorWaits {
+			if err := rt.Sleep(time.Millisecond); err != nil {
+				e.Add("Sleep: %v", err)
+				return
+			}
+		}
+		order = append(order, "producer closes jobs")
+		rt.Jobs().Close()
+	}
+	receiver := func(name string, waits *bool) func(rt *rtos.Runtime) {
+		return func(rt *rtos.Runtime) {
+			*waits = true
+			_, err := rt.Jobs().Receive(rtos.Forever)
+			order = append(order, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	rt := newRT(t, producer, receiver("worker", &workerWaits), receiver("collector", &collectorWaits))
+	if err := rt.Run(); err != nil {
+		t.Fatalf("receivers: Run = %v", err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "producer closes jobs, worker: rtos: queue is closed, collector: rtos: queue is closed"; got != want {
+		t.Errorf("receivers: order %s,\nwant %s", got, want)
+	}
+
+	// Two senders on the full queue; the collector (the least urgent) runs
+	// once both wait, and closes it.
+	order = nil
+	sender := func(name string) func(rt *rtos.Runtime) {
+		return func(rt *rtos.Runtime) {
+			var err error
+			for err == nil {
+				err = rt.Jobs().Send(job{}, rtos.Forever)
+			}
+			order = append(order, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	rt2 := newRT(t, sender("producer"), sender("worker"), func(rt *rtos.Runtime) {
+		order = append(order, "collector closes jobs")
+		rt.Jobs().Close()
+	})
+	if err := rt2.Run(); err != nil {
+		t.Fatalf("senders: Run = %v", err)
+	}
+	if got, want := strings.Join(order, ", "), "collector closes jobs, producer: rtos: queue is closed, worker: rtos: queue is closed"; got != want {
+		t.Errorf("senders: order %s,\nwant %s", got, want)
+	}
 }
 
 // TestQueueDeadlock: receivers waiting forever on empty queues with no one

@@ -206,3 +206,57 @@ func TestSetPriorityCeiling(t *testing.T) {
 		t.Errorf("SetPriority from a goroutine = %v, want ErrNotInThread", err)
 	}
 }
+
+// TestSemaphoreServesPriorityNotTableOrder: Release hands its unit to the
+// most urgent waiter, not to the one first in table order nor to the one
+// that waited first. The worker (2, first in the table) waits first, the
+// ticker (3, last in the table) after it; each Release of the monitor (1)
+// wakes one of them, who runs at once, being more urgent. Flags, not
+// sleep lengths, order the waits: a waiter sets its flag right before
+// Acquire blocks it, and nothing runs in between.
+func TestSemaphoreServesPriorityNotTableOrder(t *testing.T) {
+	var order []string
+	var workerWaits, tickerWaits bool
+	waitFor := func(rt *rtos.Runtime, flag *bool) {
+		for !*flag {
+			if err := rt.Sleep(time.Millisecond); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}
+	rt, err := rtos.New(rtos.Threads{
+		Worker: func(rt *rtos.Runtime) {
+			workerWaits = true
+			if err := rt.Kicks().Acquire(rtos.Forever); err != nil {
+				t.Error(err)
+			}
+			order = append(order, "worker got it")
+		},
+		Monitor: func(rt *rtos.Runtime) {
+			waitFor(rt, &tickerWaits)
+			order = append(order, "release 1")
+			rt.Kicks().Release()
+			order = append(order, "release 2")
+			rt.Kicks().Release()
+			order = append(order, "monitor done")
+		},
+		Ticker: func(rt *rtos.Runtime) {
+			waitFor(rt, &workerWaits)
+			tickerWaits = true
+			if err := rt.Kicks().Acquire(rtos.Forever); err != nil {
+				t.Error(err)
+			}
+			order = append(order, "ticker got it")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	runWithin(t, rt, 5*time.Second)
+	want := []string{"release 1", "ticker got it", "release 2", "worker got it", "monitor done"}
+	if !slices.Equal(order, want) {
+		t.Fatalf("order %q,\nwant %q", order, want)
+	}
+}

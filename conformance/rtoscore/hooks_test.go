@@ -86,6 +86,15 @@ func TestLocal(t *testing.T) {
 		if w, _ := rt.LocalOf(rtos.Worker); w.Items == 0 {
 			t.Error("LocalOf(worker) from monitor: the worker's slot is empty")
 		}
+		// From a goroutine while this Run is active.
+		errc := make(chan error)
+		go func() {
+			_, err := rt.LocalOf(rtos.Worker)
+			errc <- err
+		}()
+		if err := <-errc; !errors.Is(err, rtos.ErrNotInThread) {
+			t.Errorf("LocalOf from a goroutine during Run = %v, want ErrNotInThread", err)
+		}
 	})
 	for run := range 2 {
 		runWithin(t, rt, 5*time.Second)

@@ -99,8 +99,17 @@ func TestNoPosterStillDeadlocks(t *testing.T) {
 		}
 	}, nil)
 	var d *rtos.DeadlockError
-	if err := rt.Run(); !errors.As(err, &d) {
+	err := rt.Run()
+	if !errors.As(err, &d) {
 		t.Fatalf("Run = %v, want a *DeadlockError", err)
+	}
+	// The report names the sender's wait as such (no other test blocks a
+	// sender for good).
+	if want := []rtos.Wait{{Thread: rtos.Worker, What: "queue items (send: full)"}}; !slices.Equal(d.Waits, want) {
+		t.Errorf("Waits = %+v, want %+v", d.Waits, want)
+	}
+	if want := "rtos: deadlock: every live thread is blocked: worker waits on queue items (send: full)"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
 	}
 }
 

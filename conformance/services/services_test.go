@@ -263,6 +263,55 @@ func TestSemaphoreWakesMostUrgent(t *testing.T) {
 	}
 }
 
+// TestSemaphoreServesPriorityNotArrival: of two waiters, the first Release
+// hands its unit to the more urgent one even when the other has waited
+// longer. logger (0) waits first, slow (1) after it; fast (2) releases one
+// unit and sleeps, so that whoever got it runs, then releases the second.
+// Flags, not sleep lengths, order the waits: a waiter sets its flag right
+// before Acquire blocks it, and nothing runs in between.
+func TestSemaphoreServesPriorityNotArrival(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	var loggerWaits, slowWaits bool
+	waitFor := func(rt *rtos.Runtime, flag *bool) {
+		for !*flag {
+			if err := rt.Sleep(time.Millisecond); err != nil {
+				e.Add("Sleep: %v", err)
+				return
+			}
+		}
+	}
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		waitFor(rt, &slowWaits)
+		order = append(order, "release 1")
+		rt.Ticks().Release() // slow gets it: fast, more urgent, goes on
+		rt.Sleep(time.Millisecond)
+		order = append(order, "release 2")
+		rt.Ticks().Release()
+		order = append(order, "fast done")
+	}, func(rt *rtos.Runtime) {
+		waitFor(rt, &loggerWaits)
+		slowWaits = true
+		if err := rt.Ticks().Acquire(rtos.Forever); err != nil {
+			e.Add("slow Acquire: %v", err)
+		}
+		order = append(order, "slow got it")
+	}, func(rt *rtos.Runtime) {
+		loggerWaits = true
+		if err := rt.Ticks().Acquire(rtos.Forever); err != nil {
+			e.Add("logger Acquire: %v", err)
+		}
+		order = append(order, "logger got it")
+	})
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "release 1, slow got it, release 2, fast done, logger got it"; got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
+	}
+}
+
 // TestReleasePreempts: a released waiter more urgent than the releaser runs
 // before Release returns.
 func TestReleasePreempts(t *testing.T) {
@@ -317,6 +366,40 @@ func TestEvents(t *testing.T) {
 	}
 	if rt.Done().Flags() != 0x1 {
 		t.Errorf("flags after Run %#x, want 0x1", rt.Done().Flags())
+	}
+}
+
+// TestEventsSetWakesEveryWaiter: one Set that satisfies two waiters wakes
+// both, the one waiting for any flag and the one waiting for all of them.
+func TestEventsSetWakesEveryWaiter(t *testing.T) {
+	var e suite.Errors
+	var order []string
+	var slowWaits, loggerWaits bool
+	rt := newRT(t, func(rt *rtos.Runtime) {
+		for !slowWaits || !loggerWaits {
+			if err := rt.Sleep(time.Millisecond); err != nil {
+				e.Add("Sleep: %v", err)
+				return
+			}
+		}
+		order = append(order, "fast sets 0x3")
+		rt.Done().Set(0x3) // both are less urgent: fast goes on
+		order = append(order, "fast done")
+	}, func(rt *rtos.Runtime) {
+		slowWaits = true
+		got, err := rt.Done().Wait(0x1, false, rtos.Forever)
+		order = append(order, fmt.Sprintf("slow any 0x1: %#x %v", got, err))
+	}, func(rt *rtos.Runtime) {
+		loggerWaits = true
+		got, err := rt.Done().Wait(0x3, true, rtos.Forever)
+		order = append(order, fmt.Sprintf("logger all 0x3: %#x %v", got, err))
+	})
+	if err := rt.Run(); err != nil {
+		t.Fatalf("Run = %v (a waiter the Set satisfied was left blocked?)", err)
+	}
+	e.Report(t)
+	if got, want := strings.Join(order, ", "), "fast sets 0x3, fast done, slow any 0x1: 0x1 <nil>, logger all 0x3: 0x3 <nil>"; got != want {
+		t.Errorf("order %s,\nwant %s", got, want)
 	}
 }
 

@@ -52,3 +52,47 @@ func TestGuardSize(t *testing.T) {
 		}
 	}
 }
+
+// TestConfiguredStackSizes: each thread runs on a stack of the size its
+// config gives it, deep its own 8 KiB as much as the others the 16 KiB
+// default: a local of each lies in [StackLo, StackHi), a span no larger than
+// that size, and StackLeft at the top of the thread is below it.
+func TestConfiguredStackSizes(t *testing.T) {
+	want := [rtos.NumThreads]uintptr{rtos.Scribbler: 16 << 10, rtos.Deep: 8 << 10, rtos.Bystander: 16 << 10}
+	var local, left [rtos.NumThreads]uintptr
+	var leftErr [rtos.NumThreads]error
+	body := func(rt *rtos.Runtime) {
+		self, _ := rt.Self()
+		var here int
+		local[self] = uintptr(unsafe.Pointer(&here))
+		left[self], leftErr[self] = rt.StackLeft()
+	}
+	rt, err := rtos.New(rtos.Threads{Scribbler: body, Deep: body, Bystander: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	for id := range rtos.ThreadID(rtos.NumThreads) {
+		if err := rt.Activate(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range rt.Stats().Threads {
+		size := want[i]
+		if ts.StackSize != size {
+			t.Errorf("%s: StackSize %d, want the configured %d", ts.Name, ts.StackSize, size)
+		}
+		if ts.StackLo == 0 || ts.StackHi <= ts.StackLo || ts.StackHi-ts.StackLo > size {
+			t.Errorf("%s: stack [%#x, %#x) spans %d bytes, want at most the configured %d", ts.Name, ts.StackLo, ts.StackHi, ts.StackHi-ts.StackLo, size)
+		}
+		if local[i] < ts.StackLo || local[i] >= ts.StackHi {
+			t.Errorf("%s: local at %#x is outside its stack [%#x, %#x)", ts.Name, local[i], ts.StackLo, ts.StackHi)
+		}
+		if leftErr[i] != nil || left[i] == 0 || left[i] >= size {
+			t.Errorf("%s: StackLeft at its top = %d, %v; want 0 < n < the configured %d", ts.Name, left[i], leftErr[i], size)
+		}
+	}
+}

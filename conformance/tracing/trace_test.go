@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/trace"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/rtos"
 	"github.com/gthreadgen/gthreadgen/internal/cli"
 	"github.com/gthreadgen/gthreadgen/internal/timeline"
@@ -189,6 +194,7 @@ func TestTraceOfTheWorkload(t *testing.T) {
 	if spin := st.Threads[rtos.SpinA].CPUTime + st.Threads[rtos.SpinB].CPUTime; spin < 20e6 {
 		t.Errorf("spinners ran %v in all", spin)
 	}
+	checkTracks(t, doc, st)
 
 	// gthreadgen trace turns it into the offline timeline.
 	dir := t.TempDir()
@@ -219,6 +225,68 @@ func TestTraceOfTheWorkload(t *testing.T) {
 	}
 	if len(m.Flows) != flows {
 		t.Errorf("the timeline has %d flows, the trace %d", len(m.Flows), flows)
+	}
+}
+
+// checkTracks holds a complete trace (nothing dropped) against the Stats
+// of the same Run, thread by thread, through the tracks' thread_name: each
+// thread's track has one running interval per switch to it, one ended by
+// "slice end" per preemption, and one exit instant per activation; its
+// running and ready intervals add up to its CPUTime and ReadyTime (the same
+// clock reads; allowed: 1% and 1 µs per interval for the rounding and the
+// tick rate measured at another moment). So a trace that puts a thread's
+// events on another's track, or accounting that charges one thread's time
+// to another, fails.
+func checkTracks(t *testing.T, doc *traceDoc, st rtos.Stats) {
+	t.Helper()
+	type track struct {
+		running, slices, exits int
+		cpu, ready             float64 // µs
+	}
+	names := map[int]string{}
+	tracks := map[string]*track{}
+	for _, e := range doc.TraceEvents {
+		if e.Ph == "M" && e.Name == "thread_name" {
+			name, _ := e.Args["name"].(string)
+			names[*e.Tid] = name
+			tracks[name] = &track{}
+			continue
+		}
+		tr := tracks[names[*e.Tid]]
+		if tr == nil {
+			continue // validate reports events on unnamed tracks
+		}
+		switch {
+		case e.Ph == "X" && e.Name == "running":
+			tr.running++
+			tr.cpu += *e.Dur
+			if e.Args["end"] == "slice end" {
+				tr.slices++
+			}
+		case e.Ph == "X" && e.Name == "ready":
+			tr.ready += *e.Dur
+		case e.Ph == "i" && e.Name == "exit":
+			tr.exits++
+		}
+	}
+	near := func(traced float64, stat time.Duration, intervals int) bool {
+		us := float64(stat) / 1e3
+		return math.Abs(traced-us) <= us/100+float64(intervals)+1
+	}
+	for _, ts := range st.Threads {
+		tr := tracks[ts.Name]
+		if tr == nil {
+			t.Errorf("%s: no track named after it", ts.Name)
+			continue
+		}
+		if uint64(tr.running) != ts.Switches || uint64(tr.slices) != ts.Preemptions || uint64(tr.exits) != ts.Activations {
+			t.Errorf("%s's track: %d running intervals, %d ended by a slice, %d exits; Stats: %d switches, %d preemptions, %d activations",
+				ts.Name, tr.running, tr.slices, tr.exits, ts.Switches, ts.Preemptions, ts.Activations)
+		}
+		if !near(tr.cpu, ts.CPUTime, tr.running) || !near(tr.ready, ts.ReadyTime, tr.running) {
+			t.Errorf("%s's track: running %.3f µs, ready %.3f µs; Stats: CPUTime %v, ReadyTime %v",
+				ts.Name, tr.cpu, tr.ready, ts.CPUTime, ts.ReadyTime)
+		}
 	}
 }
 
@@ -299,5 +367,41 @@ func TestGoTracerRegions(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "bench_a") {
 		t.Error("a region for bench_a, which never ran")
+	}
+	// The names above also occur in the trace as parts of function names
+	// ((*workload).sensor, ...), so only spin_a and spin_b were really
+	// looked for: count the regions themselves, as go tool trace parses
+	// them. Each thread that ran has a region per switch to it (at least:
+	// exactly, unless the parser restarts regions at a generation boundary
+	// of the trace), each begun region ends, and a thread that never ran
+	// has none.
+	file := filepath.Join(t.TempDir(), "trace.out")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(suite.GoTool(), "tool", "trace", "-d=parsed", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool trace -d=parsed: %v\n%.2000s", err, out)
+	}
+	begins, ends := map[string]uint64{}, map[string]uint64{}
+	for _, m := range regexp.MustCompile(`(?m) Region(Begin|End) .*Type="([^"]*)"`).FindAllStringSubmatch(string(out), -1) {
+		if m[1] == "Begin" {
+			begins[m[2]]++
+		} else {
+			ends[m[2]]++
+		}
+	}
+	switches := map[string]uint64{}
+	for _, ts := range w.rt.Stats().Threads {
+		if ts.Switches > 0 {
+			switches[ts.Name] = ts.Switches
+		}
+	}
+	ok := maps.Equal(begins, ends) && len(begins) == len(switches)
+	for name, n := range switches {
+		ok = ok && begins[name] >= n
+	}
+	if !ok {
+		t.Errorf("regions begun per name %v, ended %v; want one per switch to each thread that ran: %v", begins, ends, switches)
 	}
 }

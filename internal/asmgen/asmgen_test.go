@@ -66,12 +66,17 @@ func TestUnknownArgument(t *testing.T) {
 // while switchTo is a leaf with a $0 frame, which the assemblers leave
 // without a prologue, so that the SP it sees is its caller's.
 func TestSwitchToIsFramelessLeaf(t *testing.T) {
+	if len(Archs()) == 0 {
+		t.Fatal("no architectures")
+	}
 	for arch, newArch := range Archs() {
 		a := newArch(Options{GC: true})
+		found := 0
 		for _, f := range a.Funcs {
 			if f.Name != "switchTo" {
 				continue
 			}
+			found++
 			if f.Frame != 0 {
 				t.Errorf("%s: switchTo has a $%d frame", arch, f.Frame)
 			}
@@ -80,6 +85,9 @@ func TestSwitchToIsFramelessLeaf(t *testing.T) {
 					t.Errorf("%s: switchTo is not a leaf: %s %v", arch, in.Op, in.Args)
 				}
 			}
+		}
+		if found != 1 {
+			t.Errorf("%s: %d functions named switchTo, want 1: nothing was checked", arch, found)
 		}
 	}
 }
