@@ -864,9 +864,7 @@ func TestExitWithPanickingDefer(t *testing.T) {
 // start of its output. Scenarios that crash the process run this way.
 func runChild(t *testing.T, name, mode string) {
 	t.Helper()
-	cmd := testutil.Command(context.Background(), os.Args[0], "-test.run=^"+name+"$", "-test.v")
-	cmd.Env = append(os.Environ(), "RTOS_CHILD="+mode)
-	out, err := cmd.CombinedOutput()
+	out, err := testutil.RunTest(context.Background(), os.Args[0], name, "RTOS_CHILD="+mode)
 	if err != nil {
 		lines := strings.Split(string(out), "\n")
 		t.Errorf("%s: child %v:\n%s", mode, err, strings.Join(lines[:min(len(lines), 18)], "\n"))

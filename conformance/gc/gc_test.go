@@ -51,15 +51,13 @@ func childOf(t *testing.T, exe, what string, limit time.Duration, env ...string)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := testutil.Command(ctx, exe, "-test.run=^TestHelper$", "-test.v")
 	var godebug []string
 	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
 		if kv != "" && !strings.HasPrefix(kv, "gcshrinkstackoff=") {
 			godebug = append(godebug, kv)
 		}
 	}
-	cmd.Env = append(append(os.Environ(), "GODEBUG="+strings.Join(godebug, ","), helperEnv+"="+what), env...)
-	out, err := cmd.CombinedOutput()
+	out, err := testutil.RunTest(ctx, exe, "TestHelper", append([]string{"GODEBUG=" + strings.Join(godebug, ","), helperEnv + "=" + what}, env...)...)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
 	}

@@ -38,9 +38,7 @@ func child(t *testing.T, what string, limit time.Duration, env ...string) ([]byt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := testutil.Command(ctx, os.Args[0], "-test.run=^TestHelper$", "-test.v")
-	cmd.Env = append(append(os.Environ(), helperEnv+"="+what), env...)
-	out, err := cmd.CombinedOutput()
+	out, err := testutil.RunTest(ctx, os.Args[0], "TestHelper", append([]string{helperEnv + "=" + what}, env...)...)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("killed after %v (%w)", limit, err)
 	}

@@ -32,6 +32,21 @@ func Command(ctx context.Context, exe string, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, exe, args...)
 }
 
+// RunTest runs test name of the test binary exe (through Command) verbosely,
+// with env added to this process's environment, and returns its combined
+// output. It fails when the child fails, and also when the child ran no test
+// of that name: a renamed test leaves only "no tests to run", and a child
+// that checked nothing would pass.
+func RunTest(ctx context.Context, exe, name string, env ...string) ([]byte, error) {
+	cmd := Command(ctx, exe, "-test.run=^"+name+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil && !strings.Contains(string(out), "=== RUN   "+name+"\n") {
+		err = fmt.Errorf("the child ran no test %s", name)
+	}
+	return out, err
+}
+
 // qemuUser names the qemu-user binary for each GOARCH gthreadgen emits.
 var qemuUser = map[string]string{"amd64": "qemu-x86_64", "arm64": "qemu-aarch64", "riscv64": "qemu-riscv64"}
 
