@@ -1,7 +1,21 @@
 // Command gthreadgen generates a green-thread runtime package from a YAML
-// config. Run it in the output directory (as go generate does), or give -out:
+// config.
+//
+// Usage:
+//
+//	gthreadgen [-config rtos.yaml] [-out dir] [-check]
+//	gthreadgen -version | -schema
+//	gthreadgen trace [-o timeline.html] [-title title] trace.json
+//
+// -config names the config (default rtos.yaml) and -out the directory to
+// write the package into (default ".", the directory go generate runs it in):
 //
 //	gthreadgen -config rtos.yaml -out ./rtos
+//
+// Only files whose bytes change are rewritten, and only files carrying
+// gthreadgen's own header are removed; a config error writes nothing. -check
+// writes nothing and lists every file that is missing, stale or left over
+// from an earlier generation.
 //
 // In a module, record it as a tool and run it from a go:generate directive:
 //
@@ -13,12 +27,12 @@
 // gthreadgen -schema prints the config's JSON Schema, for editors. The config
 // is described in docs/config.md of the repository.
 //
-// gthreadgen trace [-o timeline.html] [-title title] trace.json turns what a
-// generated runtime's WriteTrace wrote into a self-contained HTML timeline
-// (docs/tracing.md).
+// gthreadgen trace [-o timeline.html] [-title title] trace.json turns the
+// JSON that a generated runtime's WriteTrace wrote into one self-contained
+// HTML timeline page that opens offline in any browser (docs/tracing.md).
 //
-// It exits 0 on success, 1 on a config error or a stale -check, and 2 on a
-// usage error.
+// It exits 0 on success, 1 on a config error or a stale -check (or an
+// unreadable trace), and 2 on a usage error.
 package main
 
 import (
