@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"runtime/trace"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -403,5 +405,55 @@ func TestGoTracerRegions(t *testing.T) {
 	}
 	if !ok {
 		t.Errorf("regions begun per name %v, ended %v; want one per switch to each thread that ran: %v", begins, ends, switches)
+	}
+}
+
+// blockingWriter blocks its first Write until release is closed.
+type blockingWriter struct {
+	writing chan struct{} // closed at the first Write
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.writing) })
+	<-w.release
+	return len(p), nil
+}
+
+// TestWriteTraceHoldsOffRun: a Run that starts while another goroutine's
+// WriteTrace reads the ring waits until it has written, so the two never
+// touch the ring at once (the check of a running Run and the read are one
+// step under the lifecycle lock).
+func TestWriteTraceHoldsOffRun(t *testing.T) {
+	var started atomic.Bool
+	body := func(rt *rtos.Runtime) { started.Store(true) }
+	rt, err := rtos.New(rtos.Threads{Sensor: body, Filter: body, Logger: body, SpinA: body, SpinB: body, BenchA: body, BenchB: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := rt.Activate(rtos.BenchA); err != nil {
+		t.Fatal(err)
+	}
+	w := &blockingWriter{writing: make(chan struct{}), release: make(chan struct{})}
+	wrote := make(chan error)
+	go func() { wrote <- rt.WriteTrace(w) }()
+	<-w.writing
+	ran := make(chan error)
+	go func() { ran <- rt.Run() }()
+	time.Sleep(20 * time.Millisecond) // time for Run to start, if it could
+	if started.Load() {
+		t.Error("a thread ran while WriteTrace was writing the ring")
+	}
+	close(w.release)
+	if err := <-wrote; err != nil {
+		t.Errorf("WriteTrace: %v", err)
+	}
+	if err := <-ran; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if !started.Load() {
+		t.Error("no thread ran after WriteTrace returned")
 	}
 }

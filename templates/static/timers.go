@@ -71,12 +71,10 @@ func (tm *Timer) Overruns() uint64 { return tm.overruns }
 // while no Run is active (ErrNotInThread during a Run).
 func (tm *Timer) SetFunc(fn func(*Runtime)) error {
 	rt := tm.rt
-	if rt.self() == nil {
-		rt.life.Lock()
-		defer rt.life.Unlock()
-		if rt.running {
-			return ErrNotInThread
-		}
+	done, during := rt.outside()
+	defer done()
+	if during {
+		return ErrNotInThread
 	}
 	rt.timerFns[tm.index] = fn
 	return nil

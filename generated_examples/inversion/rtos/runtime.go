@@ -369,6 +369,19 @@ func (rt *Runtime) release() {
 	rt.life.Unlock()
 }
 
+// outside guards a call that may come from a thread of this runtime or from
+// any goroutine between Runs. From outside the threads it holds life until
+// done is called, so that no Run starts or ends meanwhile, and reports
+// during when a Run is active: the call must then refuse. From a thread it
+// takes nothing (the call is part of the Run).
+func (rt *Runtime) outside() (done func(), during bool) {
+	if rt.self() != nil {
+		return func() {}, false
+	}
+	rt.life.Lock()
+	return rt.life.Unlock, rt.running
+}
+
 // Yield gives the CPU to the next ready thread of the highest priority,
 // round-robin among equals. It returns at once when the caller is the only
 // such thread.

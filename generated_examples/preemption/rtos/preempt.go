@@ -319,7 +319,9 @@ type PreemptLatency struct {
 	SwitchP50, SwitchP99, Max time.Duration
 }
 
-// Latency returns the preemption latency of the recent preemptions.
+// Latency returns the preemption latency of the recent preemptions. Like
+// Stats it may be called from any goroutine, during Run too: the samples of
+// a running runtime are read as they are, without stopping it.
 func (rt *Runtime) Latency() PreemptLatency {
 	n := min(rt.pre.nsamples, latencySamples)
 	sig := make([]int32, n)

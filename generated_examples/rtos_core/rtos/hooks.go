@@ -16,12 +16,10 @@ package rtos
 // reported as that thread's *PanicError: it should not panic, nor block for
 // long (it delays the wake-ups the runner waits for).
 func (rt *Runtime) SetIdleHook(fn func()) error {
-	if rt.self() == nil {
-		rt.life.Lock()
-		defer rt.life.Unlock()
-		if rt.running {
-			return ErrNotInThread
-		}
+	done, during := rt.outside()
+	defer done()
+	if during {
+		return ErrNotInThread
 	}
 	rt.idleHook = fn
 	return nil
@@ -55,12 +53,10 @@ func (rt *Runtime) LocalOf(id ThreadID) (*struct{ Items, Sum int }, error) {
 	if int(id) >= NumThreads {
 		return nil, ErrNoSuchThread
 	}
-	if rt.self() == nil {
-		rt.life.Lock()
-		defer rt.life.Unlock()
-		if rt.running {
-			return nil, ErrNotInThread
-		}
+	done, during := rt.outside()
+	defer done()
+	if during {
+		return nil, ErrNotInThread
 	}
 	return &rt.locals[id], nil
 }

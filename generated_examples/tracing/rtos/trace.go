@@ -187,9 +187,12 @@ func (r *recorder) goRegion(next *thread) {
 // the waker to the woken thread. Times are microseconds since New.
 //
 // Call it between Runs, or from a thread of this runtime; from another
-// goroutine during Run it returns ErrRunning.
+// goroutine during Run it returns ErrRunning, and a Run started meanwhile
+// waits until it has written.
 func (rt *Runtime) WriteTrace(w io.Writer) error {
-	if rt.running && rt.self() == nil {
+	done, during := rt.outside()
+	defer done()
+	if during {
 		return ErrRunning
 	}
 	rate, nowTicks := rt.clk.rate()
