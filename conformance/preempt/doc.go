@@ -4,7 +4,8 @@
 // floating point, SHA-256, panic and recover) keeps its results under
 // preemption, signals and a second runtime still work, Check, the slice
 // length and fairness under the collector, and the preemption benchmarks of
-// docs/benchmarks.md. work_test.go is the example's mixed scenario.
+// docs/benchmarks.md. The mixed scenario is the example's, imported from
+// generated_examples/preemption/mixed.
 //
 // It has only tests: go test ./conformance/preempt.
 package preempt

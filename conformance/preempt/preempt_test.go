@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gthreadgen/gthreadgen/generated_examples/preemption/mixed"
 	"github.com/gthreadgen/gthreadgen/generated_examples/preemption/rtos"
 )
 
@@ -97,21 +98,21 @@ func TestMixed(t *testing.T) {
 	}
 	var preemptions, deferred uint64
 	for r := 0; r < runs; r++ {
-		res, err := runMixed(devNull())
+		res, err := mixed.Run(mixed.DevNull())
 		if err != nil {
 			t.Fatalf("run %d: %v", r, err)
 		}
-		for _, f := range res.failures {
+		for _, f := range res.Failures {
 			t.Errorf("run %d: %s", r, f)
 		}
-		want := map[rtos.ThreadID]int{rtos.Printer: printUnits, rtos.Allocator: allocUnits, rtos.Floater: floatUnits, rtos.Hasher: hashUnits, rtos.Panicker: panicUnits}
+		want := map[rtos.ThreadID]int{rtos.Printer: mixed.PrintUnits, rtos.Allocator: mixed.AllocUnits, rtos.Floater: mixed.FloatUnits, rtos.Hasher: mixed.HashUnits, rtos.Panicker: mixed.PanicUnits}
 		for id, n := range want {
-			if res.units[id] != n {
-				t.Errorf("run %d: %s did %d units, want %d", r, id, res.units[id], n)
+			if res.Units[id] != n {
+				t.Errorf("run %d: %s did %d units, want %d", r, id, res.Units[id], n)
 			}
 		}
-		preemptions += res.stats.Preemptions
-		deferred += res.stats.PreemptionsDeferred
+		preemptions += res.Stats.Preemptions
+		deferred += res.Stats.PreemptionsDeferred
 	}
 	if preemptions < uint64(runs)*5 {
 		t.Errorf("%d preemptions in %d runs: the scenario did not run under preemption", preemptions, runs)
@@ -120,27 +121,26 @@ func TestMixed(t *testing.T) {
 }
 
 // TestFloatStateRestored is the pointed version of the floater: two
-// threads interleave inlined floating-point work with different values in
-// the same registers; a vector state that a preemption did not restore
-// changes the results.
+// threads interleave floating-point work with different values in the same
+// registers; a vector state that a preemption did not restore changes the
+// results. The bodies are mixed.FloatThread's, defined where FloatBlock is,
+// so that the slices end inside FloatBlock's loop.
 func TestFloatStateRestored(t *testing.T) {
-	ref := floatReference()
+	ref := mixed.FloatReference()
 	var bad [2]int
 	var preempted bool
 	body := func(k int) func(rt *rtos.Runtime) {
-		return func(rt *rtos.Runtime) {
-			a, b, c, d := 1.0, 2.0, 3.0, 4.0
-			if k == 1 {
-				a, b, c, d = -7.5, 11.25, 0.125, -3.0
-			}
-			for i := 0; i < floatUnits; i++ {
-				a, b, c, d = floatBlock(a, b, c, d)
-				if k == 0 && [4]float64{a, b, c, d} != ref[i] {
-					bad[k]++
-					a, b, c, d = ref[i][0], ref[i][1], ref[i][2], ref[i][3]
-				}
-			}
+		start := [4]float64{1.0, 2.0, 3.0, 4.0}
+		if k == 1 {
+			start = [4]float64{-7.5, 11.25, 0.125, -3.0}
 		}
+		return mixed.FloatThread(start, func(i int, got [4]float64) [4]float64 {
+			if k == 0 && got != ref[i] {
+				bad[k]++
+				return ref[i]
+			}
+			return got
+		})
 	}
 	rt, err := rtos.New(rtos.Threads{SpinA: body(0), SpinB: body(1), SpinC: idle,
 		Printer: idle, Allocator: idle, Floater: idle, Hasher: idle, Panicker: idle})
@@ -153,7 +153,7 @@ func TestFloatStateRestored(t *testing.T) {
 	}
 	preempted = rt.Stats().Preemptions > 0
 	if bad[0] != 0 {
-		t.Errorf("%d of %d float blocks went wrong across preemptions", bad[0], floatUnits)
+		t.Errorf("%d of %d float blocks went wrong across preemptions", bad[0], mixed.FloatUnits)
 	}
 	if !preempted {
 		t.Errorf("no preemption happened: the test proves nothing")

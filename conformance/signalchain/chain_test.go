@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gthreadgen/gthreadgen/generated_examples/signal_chain/chain"
 	"github.com/gthreadgen/gthreadgen/generated_examples/signal_chain/twin"
 )
 
@@ -37,7 +38,7 @@ func TestOverlapOrders(t *testing.T) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sig40)
 	defer signal.Stop(ch)
-	start := map[string]func() *run{"rtos": startRtos, "twin": startTwin}
+	start := map[string]func() *chain.Run{"rtos": chain.StartRtos, "twin": chain.StartTwin}
 	orders := [][4]string{
 		{"rtos", "twin", "rtos", "twin"}, // A starts, B starts, A ends, B ends
 		{"rtos", "twin", "twin", "rtos"}, // nested
@@ -46,24 +47,24 @@ func TestOverlapOrders(t *testing.T) {
 	}
 	for round := 0; round < 2; round++ {
 		for _, o := range orders {
-			runs := map[string]*run{}
+			runs := map[string]*chain.Run{}
 			runs[o[0]] = start[o[0]]()
-			if !preempting(runs[o[0]]) {
+			if !runs[o[0]].Preempting() {
 				t.Errorf("round %d %v: %s alone does not take turns", round, o, o[0])
 			}
 			runs[o[1]] = start[o[1]]()
 			for _, name := range o[:2] {
-				if !preempting(runs[name]) {
+				if !runs[name].Preempting() {
 					t.Errorf("round %d %v: %s does not take turns while both run", round, o, name)
 				}
 			}
-			if err := runs[o[2]].end(); err != nil {
+			if err := runs[o[2]].End(); err != nil {
 				t.Fatalf("round %d %v: %s: %v", round, o, o[2], err)
 			}
-			if !preempting(runs[o[3]]) {
+			if !runs[o[3]].Preempting() {
 				t.Errorf("round %d %v: %s does not take turns after %s ended", round, o, o[3], o[2])
 			}
-			if err := runs[o[3]].end(); err != nil {
+			if err := runs[o[3]].End(); err != nil {
 				t.Fatalf("round %d %v: %s: %v", round, o, o[3], err)
 			}
 			killReaches(t, ch)
@@ -78,13 +79,13 @@ func TestOverlapOrders(t *testing.T) {
 // nor fatal), and the next Runs of both packages take turns again. It runs
 // last: the Ignore changes the process.
 func TestIgnoreDuringRun(t *testing.T) {
-	r := startTwin()
-	if !preempting(r) {
+	r := chain.StartTwin()
+	if !r.Preempting() {
 		t.Fatal("twin does not take turns before the Ignore")
 	}
 	signal.Ignore(sig40)
-	time.Sleep(window)
-	if err := r.end(); !errors.Is(err, twin.ErrSignalReplaced) {
+	time.Sleep(chain.Window)
+	if err := r.End(); !errors.Is(err, twin.ErrSignalReplaced) {
 		t.Fatalf("Run after signal.Ignore during it: %v, want ErrSignalReplaced", err)
 	}
 	if !signal.Ignored(sig40) {
@@ -94,13 +95,13 @@ func TestIgnoreDuringRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond)
-	for _, start := range []func() *run{startTwin, startRtos} {
+	for _, start := range []func() *chain.Run{chain.StartTwin, chain.StartRtos} {
 		r := start()
-		if !preempting(r) {
-			t.Errorf("%s does not take turns in a Run after the Ignore", r.name)
+		if !r.Preempting() {
+			t.Errorf("%s does not take turns in a Run after the Ignore", r.Name)
 		}
-		if err := r.end(); err != nil {
-			t.Errorf("%s: %v", r.name, err)
+		if err := r.End(); err != nil {
+			t.Errorf("%s: %v", r.Name, err)
 		}
 	}
 	// signal.Notify installs the Go runtime's handler again, in front of the
@@ -109,11 +110,11 @@ func TestIgnoreDuringRun(t *testing.T) {
 	signal.Notify(ch, sig40)
 	defer signal.Stop(ch)
 	killReaches(t, ch)
-	r = startRtos()
-	if !preempting(r) {
+	r = chain.StartRtos()
+	if !r.Preempting() {
 		t.Error("rtos does not take turns after signal.Notify")
 	}
-	if err := r.end(); err != nil {
+	if err := r.End(); err != nil {
 		t.Error(err)
 	}
 	killReaches(t, ch)

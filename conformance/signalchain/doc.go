@@ -5,7 +5,8 @@
 // configs/signal_chain.yaml, linux/amd64). Their Runs overlap in every order
 // of start and end, signal 40 sent from outside still reaches os/signal, and
 // signal.Ignore during a Run ends its time slices with ErrSignalReplaced.
-// runs_test.go is the example's pair of Runs.
+// The Runs are the example's, started and ended by
+// generated_examples/signal_chain/chain.
 //
 // It has only tests: go test ./conformance/signalchain.
 package signalchain

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gthreadgen/gthreadgen/conformance/internal/suite"
 	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/workload"
 	"github.com/gthreadgen/gthreadgen/internal/cli"
 	"github.com/gthreadgen/gthreadgen/internal/timeline"
 )
@@ -142,12 +143,12 @@ func validate(t *testing.T, doc *traceDoc) {
 }
 
 func TestTraceOfTheWorkload(t *testing.T) {
-	w, err := runWorkload()
+	w, err := workload.Run()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.rt.Close()
-	raw, doc := writeTrace(t, w.rt)
+	defer w.Runtime.Close()
+	raw, doc := writeTrace(t, w.Runtime)
 	validate(t, doc)
 	if doc.OtherData["dropped"] != 0.0 {
 		t.Errorf("the workload's trace dropped %v events; the ring holds 4096", doc.OtherData["dropped"])
@@ -179,7 +180,7 @@ func TestTraceOfTheWorkload(t *testing.T) {
 		t.Error("no flow from a waker to a woken thread")
 	}
 	// Per-thread accounting agrees with the trace's shape.
-	st := w.rt.Stats()
+	st := w.Runtime.Stats()
 	for _, id := range []rtos.ThreadID{rtos.Sensor, rtos.Filter, rtos.Logger, rtos.SpinA, rtos.SpinB} {
 		ts := st.Threads[id]
 		if ts.CPUTime <= 0 || ts.MaxWait < 0 || ts.ReadyTime < ts.MaxWait {
@@ -355,12 +356,12 @@ func TestGoTracerRegions(t *testing.T) {
 	if err := trace.Start(&b); err != nil {
 		t.Skipf("the execution tracer is busy: %v", err)
 	}
-	w, err := runWorkload()
+	w, err := workload.Run()
 	trace.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.rt.Close()
+	defer w.Runtime.Close()
 	// The region types are strings of the trace's string table.
 	for _, name := range []string{"sensor", "filter", "logger", "spin_a", "spin_b"} {
 		if !bytes.Contains(b.Bytes(), []byte(name)) {
@@ -371,7 +372,7 @@ func TestGoTracerRegions(t *testing.T) {
 		t.Error("a region for bench_a, which never ran")
 	}
 	// The names above also occur in the trace as parts of function names
-	// ((*workload).sensor, ...), so only spin_a and spin_b were really
+	// ((*State).sensor, ...), so only spin_a and spin_b were really
 	// looked for: count the regions themselves, as go tool trace parses
 	// them. Each thread that ran has a region per switch to it (at least:
 	// exactly, unless the parser restarts regions at a generation boundary
@@ -394,7 +395,7 @@ func TestGoTracerRegions(t *testing.T) {
 		}
 	}
 	switches := map[string]uint64{}
-	for _, ts := range w.rt.Stats().Threads {
+	for _, ts := range w.Runtime.Stats().Threads {
 		if ts.Switches > 0 {
 			switches[ts.Name] = ts.Switches
 		}

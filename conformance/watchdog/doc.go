@@ -4,7 +4,8 @@
 // spinning threads at once, a mutex holder preempted inside its critical
 // section keeps the CPU against its ceiling's level and resumes first, the
 // preemption counters, and a post from a goroutine preempting a spinner.
-// scenario_test.go is the example's scenario.
+// The scenario is the example's, imported from
+// generated_examples/watchdog/scenario.
 //
 // It has only tests: go test ./conformance/watchdog.
 package watchdog

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gthreadgen/gthreadgen/generated_examples/watchdog/rtos"
+	"github.com/gthreadgen/gthreadgen/generated_examples/watchdog/scenario"
 )
 
 // TestSleeperPreemptsAtOnce: with 100 ms slices (a tick every 50 ms), a
@@ -71,8 +72,8 @@ func TestSleeperPreemptsAtOnce(t *testing.T) {
 // other worker may run until it unlocks.
 func TestWatchdogNeverSeesTornState(t *testing.T) {
 	for run := 0; run < 5; run++ {
-		var s scenario
-		rt, err := rtos.New(s.threads())
+		var s scenario.State
+		rt, err := rtos.New(s.Threads())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,8 +86,8 @@ func TestWatchdogNeverSeesTornState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.torn != 0 || len(s.errs) != 0 || s.checks != periods {
-			t.Fatalf("run %d: %d of %d checks torn, errors %v", run, s.torn, s.checks, s.errs)
+		if s.Torn != 0 || len(s.Errs) != 0 || s.Checks != scenario.Periods {
+			t.Fatalf("run %d: %d of %d checks torn, errors %v", run, s.Torn, s.Checks, s.Errs)
 		}
 		if st.Preemptions == 0 {
 			t.Fatalf("run %d: no slice ended: the test proves nothing", run)
@@ -103,23 +104,23 @@ func TestWatchdogNeverSeesTornState(t *testing.T) {
 // Lock would then fail with ErrLocked.
 func TestHolderKeepsCPUAgainstEqualPriority(t *testing.T) {
 	for run := 0; run < 3; run++ {
-		s := scenario{critical: 3000000} // critical sections longer than a slice
-		th := s.threads()
+		s := scenario.State{Critical: 3000000} // critical sections longer than a slice
+		th := s.Threads()
 		audits := 0
 		th.Auditor = func(rt *rtos.Runtime) {
 			next := time.Now()
-			for !s.done {
+			for !s.Done {
 				next = next.Add(3 * time.Millisecond)
 				if err := rt.SleepUntil(next); err != nil {
-					s.errs = append(s.errs, err)
+					s.Errs = append(s.Errs, err)
 					return
 				}
 				if err := rt.Shared().Lock(); err != nil {
-					s.errs = append(s.errs, err)
+					s.Errs = append(s.Errs, err)
 					return
 				}
-				if s.a != s.b {
-					s.torn++
+				if s.A != s.B {
+					s.Torn++
 				}
 				audits++
 				rt.Shared().Unlock()
@@ -139,14 +140,14 @@ func TestHolderKeepsCPUAgainstEqualPriority(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.torn != 0 || len(s.errs) != 0 {
-			t.Fatalf("run %d: %d torn checks, errors %v", run, s.torn, s.errs)
+		if s.Torn != 0 || len(s.Errs) != 0 {
+			t.Fatalf("run %d: %d torn checks, errors %v", run, s.Torn, s.Errs)
 		}
 		// About 66 audits on an idle machine (every 3 ms for 40 periods of
 		// 5 ms); fewer when other processes take the CPU during the long
 		// critical sections. A quarter of the periods still lands audits in
 		// the middle of critical sections, which is what the rule is about.
-		if audits < periods/4 || st.Preemptions == 0 {
+		if audits < scenario.Periods/4 || st.Preemptions == 0 {
 			t.Fatalf("run %d: %d audits, %d slice ends: the test proves nothing", run, audits, st.Preemptions)
 		}
 	}

@@ -1,6 +1,8 @@
 // Command preemption runs the runtime generated from configs/preemption.yaml:
 // three threads spin in loops that never yield, and the 10 ms time slice
-// still makes them take turns.
+// still makes them take turns; then the mixed scenario of package mixed
+// (printing, allocating, floating point, SHA-256, panic and recover beside
+// the spinners) checks every result it computes under preemption.
 package main
 
 //go:generate go run ../../cmd/gthreadgen -config ../../configs/preemption.yaml -out rtos
@@ -10,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gthreadgen/gthreadgen/generated_examples/preemption/mixed"
 	"github.com/gthreadgen/gthreadgen/generated_examples/preemption/rtos"
 )
 
@@ -60,19 +63,19 @@ func main() {
 
 	fmt.Println()
 	fmt.Println("mixed work under 10 ms slices: spinning, printing, allocating, floating point, SHA-256, panic/recover")
-	res, err := runMixed(devNull())
+	res, err := mixed.Run(mixed.DevNull())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for _, f := range res.failures {
+	for _, f := range res.Failures {
 		fmt.Println("FAILED:", f)
 	}
-	fmt.Printf("every result verified as it was computed: %v\n", len(res.failures) == 0)
+	fmt.Printf("every result verified as it was computed: %v\n", len(res.Failures) == 0)
 	fmt.Printf("work units: printer %d, allocator %d, floater %d, hasher %d, panicker %d\n",
-		res.units[rtos.Printer], res.units[rtos.Allocator], res.units[rtos.Floater], res.units[rtos.Hasher], res.units[rtos.Panicker])
-	fmt.Printf("the spinners shared the CPU with them: %v\n", res.units[rtos.SpinA] > 0 && res.units[rtos.SpinB] > 0 && res.units[rtos.SpinC] > 0)
-	if len(res.failures) > 0 {
+		res.Units[rtos.Printer], res.Units[rtos.Allocator], res.Units[rtos.Floater], res.Units[rtos.Hasher], res.Units[rtos.Panicker])
+	fmt.Printf("the spinners shared the CPU with them: %v\n", res.Units[rtos.SpinA] > 0 && res.Units[rtos.SpinB] > 0 && res.Units[rtos.SpinC] > 0)
+	if len(res.Failures) > 0 {
 		os.Exit(1)
 	}
 }

@@ -1,4 +1,14 @@
-package tracing
+// Package workload is the mixed workload of the tracing example: a periodic
+// sensor, a filter fed through the queue "readings", a logger that shares
+// totals with it under the ceiling mutex "totals", and two spinners that
+// never yield and lose the CPU when their time slice ends.
+//
+// The example's program (generated_examples/tracing) writes its trace and
+// prints what it shows; the conformance suite (conformance/tracing) checks
+// the trace and the accounting. The thread bodies are defined here, so the
+// time slices preempt the spinners in this package's code, whichever
+// package calls Run.
+package workload
 
 import (
 	"sync/atomic"
@@ -6,19 +16,15 @@ import (
 	"github.com/gthreadgen/gthreadgen/generated_examples/tracing/rtos"
 )
 
-// The workload of the tracing example (generated_examples/tracing), which
-// TestTraceOfTheWorkload and TestGoTracerRegions trace. Its thread bodies
-// must be in this package: the time slices preempt only the package that
-// holds a body.
+// State is the workload's shared state, and what it did.
+type State struct {
+	Runtime          *rtos.Runtime // the runtime it ran on, not yet closed
+	Sent, Count, Sum int           // readings sent; readings filtered and their sum
 
-// workload is the mixed scenario's state.
-type workload struct {
-	rt               *rtos.Runtime
-	sent, count, sum int
-	filterDone       bool
-	stop             atomic.Bool // the spinners stop
-	loggerReads      int
-	spins            [2]uint64
+	filterDone  bool
+	stop        atomic.Bool // the spinners stop
+	loggerReads int
+	spins       [2]uint64
 }
 
 const (
@@ -26,9 +32,10 @@ const (
 	period   = 5e6 // ns: the sensor's period, 5 ms
 )
 
-// runWorkload runs the scenario once.
-func runWorkload() (*workload, error) {
-	w := &workload{}
+// Run runs the workload once, on a new runtime that the caller closes
+// (State.Runtime), with the recorder's trace of the run still in it.
+func Run() (*State, error) {
+	w := &State{}
 	rt, err := rtos.New(rtos.Threads{
 		Sensor: w.sensor,
 		Filter: w.filter,
@@ -41,7 +48,7 @@ func runWorkload() (*workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.rt = rt
+	w.Runtime = rt
 	for _, id := range []rtos.ThreadID{rtos.Sensor, rtos.Filter, rtos.Logger, rtos.SpinA, rtos.SpinB} {
 		if err := rt.Activate(id); err != nil {
 			return nil, err
@@ -54,7 +61,7 @@ func runWorkload() (*workload, error) {
 }
 
 // sensor sends a reading every period, then closes the queue.
-func (w *workload) sensor(rt *rtos.Runtime) {
+func (w *State) sensor(rt *rtos.Runtime) {
 	for i := range readings {
 		if err := rt.Sleep(period); err != nil {
 			panic(err)
@@ -62,8 +69,8 @@ func (w *workload) sensor(rt *rtos.Runtime) {
 		if err := rt.Readings().Send(i, rtos.Forever); err != nil {
 			panic(err)
 		}
-		w.sent++
-		if w.sent == readings-4 {
+		w.Sent++
+		if w.Sent == readings-4 {
 			w.stop.Store(true) // the last periods leave the runner idle
 		}
 	}
@@ -71,7 +78,7 @@ func (w *workload) sensor(rt *rtos.Runtime) {
 }
 
 // filter folds the readings into the totals under the mutex.
-func (w *workload) filter(rt *rtos.Runtime) {
+func (w *State) filter(rt *rtos.Runtime) {
 	for {
 		v, err := rt.Readings().Receive(rtos.Forever)
 		if err != nil {
@@ -80,15 +87,15 @@ func (w *workload) filter(rt *rtos.Runtime) {
 		if err := rt.Totals().Lock(); err != nil {
 			panic(err)
 		}
-		w.sum += v
-		w.count++
+		w.Sum += v
+		w.Count++
 		rt.Totals().Unlock()
 	}
 	w.filterDone = true
 }
 
 // logger reads the totals every 3 ms until the filter is done.
-func (w *workload) logger(rt *rtos.Runtime) {
+func (w *State) logger(rt *rtos.Runtime) {
 	for {
 		rt.Totals().Lock()
 		done := w.filterDone
@@ -104,7 +111,7 @@ func (w *workload) logger(rt *rtos.Runtime) {
 // spin gives the other spinner one turn, then computes without yielding
 // until the sensor says stop: only its time slice (or a more urgent
 // thread) takes the CPU from it.
-func (w *workload) spin(rt *rtos.Runtime, i int) {
+func (w *State) spin(rt *rtos.Runtime, i int) {
 	rt.Yield()
 	for !w.stop.Load() {
 		w.spins[i]++

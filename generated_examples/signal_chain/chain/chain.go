@@ -1,4 +1,14 @@
-package signalchain
+// Package chain starts and ends the Runs of the signal_chain example: Runs
+// of two generated packages with time slices (generated_examples/
+// preemption's rtos, 10 ms slices, and the example's twin, 2 ms), each on a
+// goroutine of its own, whose threads spin without yielding and count how
+// often the CPU passed from one to another.
+//
+// The example's program (generated_examples/signal_chain) overlaps them in
+// two orders; the conformance suite (conformance/signalchain) in every
+// order, twice over. The thread bodies are defined here, so the time slices
+// preempt them in this package's code, whichever package starts the Runs.
+package chain
 
 import (
 	"sync/atomic"
@@ -8,15 +18,10 @@ import (
 	"github.com/gthreadgen/gthreadgen/generated_examples/signal_chain/twin"
 )
 
-// The Runs of the signal_chain example (generated_examples/signal_chain,
-// chain.go there), which the tests start and end in every order. Their
-// thread bodies must be in this package: the time slices preempt only the
-// package that holds a body.
-
-// run is one active Run of either package: threads that spin until told to
+// Run is one active Run of either package: threads that spin until told to
 // stop, counting how often the CPU passed from one to another.
-type run struct {
-	name  string
+type Run struct {
+	Name  string // "rtos" or "twin": the package
 	turns atomic.Int64
 	last  atomic.Int64
 	stop  atomic.Bool
@@ -25,7 +30,7 @@ type run struct {
 
 // spin is a thread body: a loop that never yields, so only the timer makes
 // the threads take turns.
-func (r *run) spin(self int64) {
+func (r *Run) spin(self int64) {
 	for !r.stop.Load() {
 		if r.last.Load() != self {
 			r.last.Store(self)
@@ -34,10 +39,10 @@ func (r *run) spin(self int64) {
 	}
 }
 
-// startRtos starts a Run of generated_examples/preemption's package (10 ms
+// StartRtos starts a Run of generated_examples/preemption's package (10 ms
 // slices) on a goroutine of its own.
-func startRtos() *run {
-	r := &run{name: "rtos", done: make(chan error, 1)}
+func StartRtos() *Run {
+	r := &Run{Name: "rtos", done: make(chan error, 1)}
 	body := func(rt *rtos.Runtime) {
 		self, _ := rt.Self()
 		r.spin(int64(self))
@@ -56,9 +61,10 @@ func startRtos() *run {
 	return r
 }
 
-// startTwin starts a Run of this example's package twin (2 ms slices).
-func startTwin() *run {
-	r := &run{name: "twin", done: make(chan error, 1)}
+// StartTwin starts a Run of the example's package twin (2 ms slices) on a
+// goroutine of its own.
+func StartTwin() *Run {
+	r := &Run{Name: "twin", done: make(chan error, 1)}
 	body := func(rt *twin.Runtime) {
 		self, _ := rt.Self()
 		r.spin(int64(self))
@@ -75,30 +81,30 @@ func startTwin() *run {
 	return r
 }
 
-// end stops the threads and returns what Run returned.
-func (r *run) end() error {
+// End stops the threads and returns what Run returned.
+func (r *Run) End() error {
 	r.stop.Store(true)
 	return <-r.done
 }
 
 // alternations counts the turns the threads took during d.
-func (r *run) alternations(d time.Duration) int64 {
+func (r *Run) alternations(d time.Duration) int64 {
 	before := r.turns.Load()
 	time.Sleep(d)
 	return r.turns.Load() - before
 }
 
-// window is how long the tests watch a Run alternate; with 10 ms slices
+// Window is how long Preempting watches a Run alternate; with 10 ms slices
 // (rtos) that is about 20 turns, with 2 ms (twin) about 100.
-const window = 200 * time.Millisecond
+const Window = 200 * time.Millisecond
 
-// preempting reports whether r's threads took turns at least 4 times in a
-// window, trying up to 10 windows. Without a handler a Run's threads never
+// Preempting reports whether r's threads took turns at least 4 times in a
+// Window, trying up to 10 windows. Without a handler a Run's threads never
 // take turns (they never yield); the low bar and the retries keep a loaded
 // machine, which can stall the process for a window, from failing it.
-func preempting(r *run) bool {
+func (r *Run) Preempting() bool {
 	for range 10 {
-		if r.alternations(window) >= 4 {
+		if r.alternations(Window) >= 4 {
 			return true
 		}
 	}
