@@ -182,12 +182,15 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
+	waited := next == nil
 	for next == nil && rt.svc.timed != 0 {
 		idleWait(rt.svc.next)
 		rt.wakeDue()
 		next = rt.pick()
 	}
-	if next == cur {
+	if next == cur && waited {
+		// The runner waited on cur's stack and cur runs again: a switch in.
+		// (Woken before anything waited, cur never left the CPU.)
 		rt.enter(cur)
 	}
 	return next

@@ -192,6 +192,7 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.wakeDue()
 	}
 	next := rt.pick()
+	waited := next == nil
 	for next == nil && (rt.svc.timed != 0 || rt.postWaits()) {
 		var dl int64 // none
 		if rt.svc.timed != 0 {
@@ -207,7 +208,9 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		}
 		next = rt.pick()
 	}
-	if next == cur {
+	if next == cur && waited {
+		// The runner waited on cur's stack and cur runs again: a switch in.
+		// (Woken before anything waited, cur never left the CPU.)
 		rt.enter(cur)
 	}
 	return next

@@ -210,7 +210,9 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		rt.handover(nil, next)
 		cur.acct.since = next.acct.since
 	}
-	if next == cur {
+	if next == cur && waited {
+		// The runner waited on cur's stack and cur runs again: a switch in.
+		// (Woken before anything waited, cur never left the CPU.)
 		rt.enter(cur)
 	}
 	return next
