@@ -75,7 +75,8 @@ func (rt *Runtime) pick() *thread {
 	}
 	p := 31 - bits.LeadingZeros32(rt.prios)
 	m := rt.runnable & rt.prioMask[p]
-	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
+	// ^1 << last[p]: the threads after the one that ran last at p.
+	if after := m & (^uint32(1) << (rt.last[p] & 31)); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
