@@ -26,6 +26,7 @@ var hotInlined = []string{
 	"(*gcState).preemptPoint",
 	"describeStack",
 	"(*recorder).put",
+	"account",
 }
 
 // TestHotPathInlines compiles every generated package with -gcflags=-m=2 and
