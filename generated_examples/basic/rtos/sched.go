@@ -92,11 +92,12 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 	next.switches++
 	rt.last[1] = uint8(next.id)
 	rt.current = next
-	from := int8(cur.id)
-	if cur.state == Finished {
-		from = -1 // its stack is dead: nothing to publish
+	// gcSwitch's first attempt, without its two calls: cur is live (a
+	// finished thread leaves through exitThread), so the fast path is open
+	// to it, as in Yield.
+	if !rt.fastSwitch(&cur.ctx, &next.ctx) {
+		rt.slowSwitch(int8(cur.id), int8(next.id), &cur.ctx, &next.ctx)
 	}
-	rt.gcSwitch(from, int8(next.id), &cur.ctx, &next.ctx)
 }
 
 // overflowed reports whether any word of the canary area below t's stack was
