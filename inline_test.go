@@ -24,6 +24,7 @@ var hotInlined = []string{
 	"(*gcState).mlocks",
 	"(*gcState).profiling",
 	"(*gcState).preemptPoint",
+	"(*gcState).switched",
 	"describeStack",
 	"(*recorder).put",
 	"account",

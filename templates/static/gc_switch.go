@@ -123,12 +123,7 @@ func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
 		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
 		fromCtx.held, toCtx.held = hi, -1
 		switchTo(fromCtx, toCtx, g)
-		// s.switched(rt), written out.
-		if s.fast {
-			*s.mlocks()--
-		} else {
-			rt.gcSwitchedSlow()
-		}
+		s.switched(rt)
 	}
 	return true
 }
@@ -172,15 +167,16 @@ func (rt *Runtime) slowPrepare(from, to, hi int8) bool {
 // switched finishes a switch on the incoming stack: it lowers m.locks
 // after a fast one (fastSwitch); otherwise gcSwitchedSlow publishes the
 // outgoing context in the switch's holder, or withdraws the incoming one
-// from it, and releases the holder.
+// from it, and releases the holder. It is inlined at every switch
+// (TestHotPathInlines).
 //
 //go:nosplit
 func (s *gcState) switched(rt *Runtime) {
 	if s.fast {
 		*s.mlocks()--
-		return
+	} else {
+		rt.gcSwitchedSlow()
 	}
-	rt.gcSwitchedSlow()
 }
 
 // gcSwitchedSlow is switched off the fast path.
