@@ -92,3 +92,40 @@ func benchPull(b *testing.B) {
 	}
 	runtime.KeepAlive(next)
 }
+
+// BenchmarkActivate: lists restarts maps (an empty body) and joins it, b.N
+// times, as conformance/core's BenchmarkActivate does for gc: pause. Both
+// switches of an op take gc: collect's slow path: maps enters as a new
+// context (no holder publishes it) and leaves finished (its holder is
+// freed).
+func BenchmarkActivate(b *testing.B) {
+	var failed error
+	nop := func(*rtos.Runtime) {}
+	rt, err := rtos.New(rtos.Threads{Lists: func(rt *rtos.Runtime) {
+		rt.Join(rtos.Maps) // every thread starts with Run: let maps finish first
+		for range b.N {
+			if err := rt.Activate(rtos.Maps); err != nil {
+				failed = err
+				return
+			}
+			if err := rt.Join(rtos.Maps); err != nil {
+				failed = err
+				return
+			}
+		}
+	}, Maps: nop, Pointers: nop, Strings: nop})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	err = rt.Run()
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if failed != nil {
+		b.Fatal(failed)
+	}
+}

@@ -97,8 +97,8 @@ func (s *isa) arch(opt Options) *Arch {
 // printed.
 func (s *isa) funcs(opt Options) (fs []*Func) {
 	sw := switchToFunc(opt.GC)
-	// Lean in every mode: with gc: collect, tryGCSwitch saves Run's own
-	// stack bounds before Run's switch into the threads.
+	// Lean in every mode: with gc: collect, the slow path (slowPrepare)
+	// saves Run's own stack bounds before Run's switch into the threads.
 	s.switchBody(sw, false, !opt.GC)
 	start := s.threadStart(opt.GC)
 	if opt.GC {

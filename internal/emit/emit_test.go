@@ -108,8 +108,9 @@ func TestGCMode(t *testing.T) {
 	rt := fs["runtime.go"] + fs["sched.go"]
 	// Yield's written-out fast path switches itself, publishing into the
 	// holder g it took, and goes to the slow path (slowSwitch) otherwise;
-	// the four other switches go through gcSwitch.
-	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 4 || strings.Count(rt, "rt.slowSwitch(") != 1 ||
+	// switchThread tries fastSwitch, then slowSwitch; the three other
+	// switches go through gcSwitch.
+	if strings.Contains(rt, "gcPause()") || strings.Count(rt, "rt.gcSwitch(") != 3 || strings.Count(rt, "rt.fastSwitch(") != 1 || strings.Count(rt, "rt.slowSwitch(") != 2 ||
 		strings.Count(rt, "switchTo(") != strings.Count(rt, "switchTo(fromCtx, toCtx, g)") {
 		t.Errorf("gc: collect runtime.go or sched.go pauses the collector or has a switch that bypasses the holders")
 	}

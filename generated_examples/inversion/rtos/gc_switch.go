@@ -70,7 +70,8 @@ func (rt *Runtime) tryGCSwitch(from, to int8, fromCtx, toCtx *context) bool {
 }
 
 // slowSwitch is gcSwitch for a caller that has just found the fast path
-// closed (Yield): the first attempt goes straight to the slow path.
+// closed (Yield, switchThread): the first attempt goes straight to the slow
+// path.
 func (rt *Runtime) slowSwitch(from, to int8, fromCtx, toCtx *context) {
 	if !rt.trySlowSwitch(from, to, fromCtx, toCtx) {
 		rt.gcWait(from, to, fromCtx, toCtx)
@@ -96,7 +97,8 @@ func (rt *Runtime) trySlowSwitch(from, to int8, fromCtx, toCtx *context) bool {
 // fastSwitch does the common switch, from a live context to one that a
 // holder publishes, outside a mark phase and with neither the execution
 // tracer nor a goroutine profile running; or returns false, having done
-// nothing, when the switch must take the slow path. Yield has its own copy.
+// nothing, when the switch must take the slow path. Yield has its own copy;
+// switchThread calls it first, then slowSwitch.
 //
 // Nothing can look at a holder during such a switch (each of those begins
 // with a stop-the-world, which the raised m.locks holds off), so the holder
@@ -119,12 +121,7 @@ func (rt *Runtime) fastSwitch(fromCtx, toCtx *context) bool {
 		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
 		fromCtx.held, toCtx.held = hi, -1
 		switchTo(fromCtx, toCtx, g)
-		// s.switched(rt), written out.
-		if s.fast {
-			*s.mlocks()--
-		} else {
-			rt.gcSwitchedSlow()
-		}
+		s.switched(rt)
 	}
 	return true
 }
@@ -168,15 +165,16 @@ func (rt *Runtime) slowPrepare(from, to, hi int8) bool {
 // switched finishes a switch on the incoming stack: it lowers m.locks
 // after a fast one (fastSwitch); otherwise gcSwitchedSlow publishes the
 // outgoing context in the switch's holder, or withdraws the incoming one
-// from it, and releases the holder.
+// from it, and releases the holder. It is inlined at every switch
+// (TestHotPathInlines).
 //
 //go:nosplit
 func (s *gcState) switched(rt *Runtime) {
 	if s.fast {
 		*s.mlocks()--
-		return
+	} else {
+		rt.gcSwitchedSlow()
 	}
-	rt.gcSwitchedSlow()
 }
 
 // gcSwitchedSlow is switched off the fast path.

@@ -67,8 +67,9 @@ func (rt *Runtime) pick() *thread {
 	if m == 0 {
 		return nil
 	}
-	// last is at most 31: the mask spares the shift its out-of-range case.
-	if after := m &^ (2<<(rt.last[0]&31) - 1); after != 0 {
+	// ^1 << last: the threads after last. last is at most 31: the mask
+	// spares the shift its out-of-range case.
+	if after := m & (^uint32(1) << (rt.last[0] & 31)); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]

@@ -72,8 +72,9 @@ func (rt *Runtime) pick() *thread {
 	if m == 0 {
 		return nil
 	}
-	// last is at most 31: the mask spares the shift its out-of-range case.
-	if after := m &^ (2<<(rt.last[0]&31) - 1); after != 0 {
+	// ^1 << last: the threads after last. last is at most 31: the mask
+	// spares the shift its out-of-range case.
+	if after := m & (^uint32(1) << (rt.last[0] & 31)); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -96,11 +97,12 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 	next.switches++
 	rt.last[0] = uint8(next.id)
 	rt.current = next
-	from := int8(cur.id)
-	if cur.state == Finished {
-		from = -1 // its stack is dead: nothing to publish
+	// gcSwitch's first attempt, without its two calls: cur is live (a
+	// finished thread leaves through exitThread), so the fast path is open
+	// to it, as in Yield.
+	if !rt.fastSwitch(&cur.ctx, &next.ctx) {
+		rt.slowSwitch(int8(cur.id), int8(next.id), &cur.ctx, &next.ctx)
 	}
-	rt.gcSwitch(from, int8(next.id), &cur.ctx, &next.ctx)
 }
 
 // overflowed reports whether any word of the canary area below t's stack was

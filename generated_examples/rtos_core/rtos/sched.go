@@ -80,10 +80,12 @@ func (rt *Runtime) pick() *thread {
 	// level (immediate ceiling protocol): whatever switched it out, no other
 	// user of its mutexes runs before it has released them. There is at most
 	// one per level: no other thread of the level runs while it holds.
+	// Else round-robin: ^1 << last[p] is the threads after the one that ran
+	// last at p. (Written so that pick stays within the inliner's budget:
+	// TestHotPathInlines.)
 	if h := m & rt.svc.holding; h != 0 {
-		return &rt.threads[bits.TrailingZeros32(h)]
-	}
-	if after := m &^ (2<<(rt.last[p]&31) - 1); after != 0 {
+		m = h
+	} else if after := m & (^uint32(1) << (rt.last[p] & 31)); after != 0 {
 		m = after
 	}
 	return &rt.threads[bits.TrailingZeros32(m)]
@@ -106,11 +108,12 @@ func (rt *Runtime) switchThread(cur, next *thread) {
 	next.switches++
 	rt.last[next.prio] = uint8(next.id)
 	rt.current = next
-	from := int8(cur.id)
-	if cur.state == Finished {
-		from = -1 // its stack is dead: nothing to publish
+	// gcSwitch's first attempt, without its two calls: cur is live (a
+	// finished thread leaves through exitThread), so the fast path is open
+	// to it, as in Yield.
+	if !rt.fastSwitch(&cur.ctx, &next.ctx) {
+		rt.slowSwitch(int8(cur.id), int8(next.id), &cur.ctx, &next.ctx)
 	}
-	rt.gcSwitch(from, int8(next.id), &cur.ctx, &next.ctx)
 }
 
 // overflowed reports whether any word of the canary area below t's stack was

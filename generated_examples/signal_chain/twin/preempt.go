@@ -602,13 +602,18 @@ func (rt *Runtime) sliceEnd(cur *thread, over bool) *thread {
 
 // Check lets a thread that spends its slices in library code (where the
 // timer cannot preempt it) give up the CPU when its slice has ended. It costs
-// a load and a branch when the slice has not ended.
+// a load and a branch when no slice end is pending.
 func (rt *Runtime) Check() error {
 	cur := rt.self()
 	if cur == nil {
 		return ErrNotInThread
 	}
-	if s := rt.pre.slot; s != nil && s.pending != 0 {
+	// The pending slice end must be the caller's: the handler leaves it set
+	// when the thread it ended for switches away (a Yield, a block) before
+	// the next tick, so the thread switched in would otherwise lose the
+	// slice it has just begun. Like the retry timer, take it only while the
+	// thread the handler saw last runs without a switch since.
+	if s := rt.pre.slot; s != nil && s.pending != 0 && s.lastCur == cur && s.lastSwitches == cur.switches {
 		rt.pre.preemptions++
 		if next := rt.sliceEnd(cur, true); next != nil {
 			rt.switchThread(cur, next)

@@ -55,11 +55,11 @@ func (c *clock) rate() (float64, int64) {
 	return float64(ns-c.ns0) / float64(t-c.t0), t
 }
 
-// account is the accounting of a switch from cur to next (neither nil):
-// one clock read for both. It returns the time, for the trace. Yield calls
-// it inline.
-func account(cur, next *thread) int64 {
-	now := int64(cputicks())
+// account is the accounting of a switch from cur to next (neither nil) at
+// now, Yield's one clock read for both (and the trace). Yield calls it on
+// every switch: the clock read is the caller's, so that account stays
+// within the inliner's budget (TestHotPathInlines).
+func account(cur, next *thread, now int64) {
 	cur.acct.cpu += now - cur.acct.since
 	w := now - next.acct.since
 	next.acct.ready += w
@@ -67,7 +67,6 @@ func account(cur, next *thread) int64 {
 		next.acct.maxWait = w
 	}
 	cur.acct.since, next.acct.since = now, now
-	return now
 }
 
 // handover accounts a switch from cur to next, where either may be nil:

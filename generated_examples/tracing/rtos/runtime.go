@@ -419,7 +419,8 @@ func (rt *Runtime) Yield() error {
 		rt.overflow(cur)
 		panic("unreachable") // overflow does not return; saying so spares the fast path a spill
 	}
-	now := account(cur, next)
+	now := int64(cputicks())
+	account(cur, next, now)
 	rt.tr.put(now, evSwitch, uint8(cur.id), uint8(next.id), causeYield, 0)
 	if trace.IsEnabled() {
 		rt.tr.goRegion(next)

@@ -461,12 +461,7 @@ func (rt *Runtime) Yield() error {
 		describeStack(unsafe.Pointer(g), fromCtx, *(*uintptr)(unsafe.Add(r, gPanic)), *(*uintptr)(unsafe.Add(r, gDefer)))
 		fromCtx.held, toCtx.held = hi, -1
 		switchTo(fromCtx, toCtx, g)
-		// s.switched(rt), written out.
-		if s.fast {
-			*s.mlocks()--
-		} else {
-			rt.gcSwitchedSlow()
-		}
+		s.switched(rt)
 	}
 	return nil
 }
