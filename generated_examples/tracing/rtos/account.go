@@ -74,6 +74,10 @@ func account(cur, next *thread, now int64) {
 // The outgoing thread's since becomes the time it is ready from; a thread
 // that blocks gets its since again when it is woken (readied).
 func (rt *Runtime) handover(cur, next *thread) {
+	if next != nil && next == rt.handed {
+		rt.handed = nil // idle handed the CPU to next already; this is its switch
+		return
+	}
 	now := int64(cputicks())
 	if cur != nil {
 		cur.acct.cpu += now - cur.acct.since

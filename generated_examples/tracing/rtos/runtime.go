@@ -218,6 +218,7 @@ type Runtime struct {
 	runs      uint64
 	heapBytes uint64
 	clk       clock    // converts the accounting's ticks (account.go)
+	handed    *thread  // the thread idle handed the CPU to, until its switch (account.go)
 	tr        recorder // the switch recorder (trace.go)
 
 	pre preemptRuntime
@@ -333,6 +334,7 @@ func (rt *Runtime) Run() error {
 		}
 	}
 	if first := rt.pick(); first != nil {
+		rt.handed = nil // an error may have stopped the last Run before a handed switch
 		rt.handover(nil, first)
 		rt.enter(first)
 		switchFromRun(&rt.sched, &first.ctx)

@@ -205,10 +205,15 @@ func (rt *Runtime) idle(cur *thread) *thread {
 		next = rt.pick()
 	}
 	if waited && next != nil {
-		// next runs from here. cur's time restarts now too, so that the
-		// switch from cur to next counts no CPU time for it.
+		// next runs from here, handed the CPU by the runner. When it is
+		// not cur, the switch from cur to next that follows accounts
+		// nothing more (handed): cur is off the CPU since the wait began,
+		// and next on it from now, however long the goroutine takes to
+		// get there (the Go scheduler may deschedule it in between).
 		rt.handover(nil, next)
-		cur.acct.since = next.acct.since
+		if next != cur {
+			rt.handed = next
+		}
 	}
 	if next == cur && waited {
 		// The runner waited on cur's stack and cur runs again: a switch in.
